@@ -1,0 +1,159 @@
+"""The rule catalogue: one YAML file per rule, validated at start-up.
+
+Each file carries everything about its rule — metadata, rationale, fix
+advice, bad and good examples, parameters — so the CLI listing, ``--explain``,
+the README table, SARIF rule metadata and the example tests all come from
+one place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from sidecar_lint.findings import Severity
+
+_STRICT = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class RuleExample(BaseModel):
+    """A manifest that shows the rule firing (bad) or staying silent (good)."""
+
+    model_config = _STRICT
+
+    title: str = Field(min_length=1)
+    manifest: str = Field(min_length=1)
+    kubernetes_version: str | None = Field(default=None, alias="kubernetesVersion")
+
+
+class RuleExamples(BaseModel):
+    model_config = _STRICT
+
+    bad: list[RuleExample] = Field(min_length=1)
+    good: list[RuleExample] = Field(min_length=1)
+
+
+class RuleParam(BaseModel):
+    """A tunable with its default (configuration can override it per rule)."""
+
+    model_config = _STRICT
+
+    default: Any
+    description: str = Field(min_length=1)
+
+
+class RuleMeta(BaseModel):
+    """Everything known about one rule, as written in its ``rules/`` file."""
+
+    model_config = _STRICT
+
+    code: str = Field(pattern=r"^SL\d{3}$")
+    name: str = Field(pattern=r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
+    title: str = Field(min_length=1)
+    severity: Severity
+    check: str = Field(pattern=r"^[a-z_][a-z0-9_]*$")
+    tags: tuple[str, ...] = ()
+    rationale: str = Field(min_length=1)
+    remediation: str = Field(min_length=1)
+    params: dict[str, RuleParam] = Field(default_factory=dict)
+    examples: RuleExamples
+    references: tuple[str, ...] = ()
+
+    @property
+    def default_params(self) -> dict[str, Any]:
+        return {key: p.default for key, p in self.params.items()}
+
+    @property
+    def summary(self) -> str:
+        """The first line of the rationale: one sentence on why it matters."""
+        return self.rationale.strip().splitlines()[0]
+
+
+class CatalogueError(Exception):
+    """A rule file that cannot be used: the message names the file and what is wrong."""
+
+
+def builtin_rules_dir() -> Path:
+    """Where the shipped rule files are: inside the wheel, or ``rules/`` of a checkout."""
+    packaged = resources.files("sidecar_lint") / "_rules"
+    if packaged.is_dir():
+        return Path(str(packaged))
+    return Path(__file__).resolve().parent.parent / "rules"
+
+
+def load_rule_file(path: Path) -> RuleMeta:
+    """Read and validate one rule file; every problem becomes a one-line error."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as err:
+        raise CatalogueError(f"{path}: cannot read rule file: {err}") from err
+    try:
+        rule = RuleMeta.model_validate(raw)
+    except ValidationError as err:
+        first = err.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "(top level)"
+        raise CatalogueError(
+            f"{path}: invalid rule file at {where}: {first['msg']} ({err.error_count()} error(s))"
+        ) from err
+    expected = f"{rule.code}-{rule.name}"
+    if path.stem != expected:
+        raise CatalogueError(f"{path}: file name must be {expected}.yaml")
+    return rule
+
+
+def load_rules(directories: Iterable[Path]) -> tuple[RuleMeta, ...]:
+    """All rules of ``directories`` sorted by code; codes and names must be unique."""
+    rules: list[RuleMeta] = []
+    for directory in directories:
+        if not directory.is_dir():
+            raise CatalogueError(f"{directory}: rule directory not found")
+        rules.extend(load_rule_file(p) for p in sorted(directory.glob("*.yaml")))
+    seen: dict[str, str] = {}
+    for rule in rules:
+        for key in (rule.code, rule.name):
+            if key in seen:
+                raise CatalogueError(f"rule {rule.code}: {key!r} is already used by {seen[key]}")
+            seen[key] = rule.code
+    return tuple(sorted(rules, key=lambda r: r.code))
+
+
+@cache
+def builtin_rules() -> tuple[RuleMeta, ...]:
+    """The shipped catalogue, read once per process."""
+    return load_rules([builtin_rules_dir()])
+
+
+def select_rules(
+    rules: Sequence[RuleMeta], select: Sequence[str] = (), ignore: Sequence[str] = ()
+) -> list[RuleMeta]:
+    """Apply ``--select``/``--ignore``: codes, names or code prefixes (``SL2``), ``ALL``."""
+    chosen = [r for r in rules if not select or any(_matches(r, s) for s in select)]
+    return [r for r in chosen if not any(_matches(r, s) for s in ignore)]
+
+
+def unknown_selectors(rules: Sequence[RuleMeta], selectors: Sequence[str]) -> Iterator[str]:
+    """Selectors that match no rule (a typo should be an error, not a silent no-op)."""
+    for sel in selectors:
+        if not any(_matches(r, sel) for r in rules):
+            yield sel
+
+
+def _matches(rule: RuleMeta, selector: str) -> bool:
+    sel = selector.strip()
+    if sel.upper() == "ALL":
+        return True
+    return rule.name == sel.lower() or rule.code.startswith(sel.upper()) and len(sel) >= 2
+
+
+def find_rule(rules: Sequence[RuleMeta], key: str) -> RuleMeta | None:
+    """A rule by exact code or name (for ``--explain``)."""
+    for rule in rules:
+        if key.upper() == rule.code or key.lower() == rule.name:
+            return rule
+    return None

@@ -1,0 +1,1 @@
+"""Built-in check implementations (see :mod:`sidecar_lint.checks.registry`)."""

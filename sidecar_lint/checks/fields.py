@@ -1,0 +1,143 @@
+"""SL101: keys the Kubernetes API does not know, anywhere in a pod template.
+
+The field tables come from the official OpenAPI schemas of every supported
+minor, so a field is judged against the target version: ``restartPolicy`` on
+a container is fine for 1.28+ and unknown before, and the message says so.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator
+from typing import Any
+
+from sidecar_lint.checks.registry import CheckContext, check
+from sidecar_lint.document import Pointer
+from sidecar_lint.findings import Violation
+from sidecar_lint.k8s_fields import FieldTables
+from sidecar_lint.workload import ContainerView, Workload, get_at
+
+#: Keys people write for sidecars that Kubernetes has never had.
+SIDECAR_INVENTIONS = frozenset({"sidecarContainers", "sidecars", "sidecar", "sidecarContainer"})
+
+_NATIVE_SIDECAR_HINT = (
+    "Kubernetes has no '{key}' field. A native sidecar is an entry in initContainers with "
+    "restartPolicy: Always (Kubernetes 1.29+, GA in 1.33); move these containers there"
+)
+
+
+@check("unknown_field")
+def unknown_field(workload: Workload, ctx: CheckContext) -> Iterator[Violation]:
+    """Walk the pod template along the API types and flag every key they lack."""
+    tables = FieldTables.load()
+    version = tables.nearest_version(str(ctx.options.kubernetes_version))
+    data = workload.document.data
+    template = get_at(data, workload.template_pointer)
+    template = template if isinstance(template, dict) else {}
+    roots: list[tuple[Any, str, Pointer]]
+    if workload.template_pointer:
+        roots = [(template, "PodTemplateSpec", workload.template_pointer)]
+    else:  # a bare Pod: its metadata and spec, not apiVersion/kind/status
+        roots = [
+            (template.get("metadata"), "ObjectMeta", ("metadata",)),
+            (template.get("spec"), "PodSpec", ("spec",)),
+        ]
+    containers = {c.pointer: c for c in workload.containers}
+    extra = workload.kind.extra_spec_fields
+    stack = list(reversed(roots))
+    while stack:
+        node, type_name, pointer = stack.pop()
+        if not isinstance(node, dict) or not tables.has_type(type_name):
+            continue
+        if tables.is_free_form(type_name):
+            continue
+        owner = containers.get(pointer) or _owner(containers, pointer)
+        for key, value in node.items():
+            if not isinstance(key, str):
+                continue
+            if type_name == "PodSpec" and key in extra:
+                continue
+            child = (*pointer, key)
+            if not tables.exists_in(type_name, key, version):
+                yield Violation(
+                    _message(tables, type_name, key, version, owner, workload),
+                    pointer=child,
+                    target="key",
+                    container=owner,
+                )
+                continue
+            info = tables.field(type_name, key)
+            if info is None or info.type_name is None:
+                continue
+            if info.shape == "object":
+                stack.append((value, info.type_name, child))
+            elif info.shape == "list" and isinstance(value, list):
+                stack.extend(
+                    (item, info.type_name, (*child, i)) for i, item in reversed(list(enumerate(value)))
+                )
+            elif info.shape == "map" and isinstance(value, dict):
+                stack.extend((v, info.type_name, (*child, k)) for k, v in value.items())
+    yield from _duplicates(workload)
+
+
+def _message(
+    tables: FieldTables,
+    type_name: str,
+    key: str,
+    version: str,
+    owner: ContainerView | None,
+    workload: Workload,
+) -> str:
+    where = f"container {owner.label()}" if owner else type_name
+    subject = f"{workload.ref.display()}: unknown field '{key}' in {where}"
+    if key in SIDECAR_INVENTIONS and type_name == "PodSpec":
+        return f"{workload.ref.display()}: " + _NATIVE_SIDECAR_HINT.format(key=key)
+    info = tables.field(type_name, key)
+    if info is not None:
+        if _newer(info.since, version):
+            return (
+                f"{subject}: '{key}' exists only from Kubernetes {info.since} on "
+                f"(target is {version}); raise --kubernetes-version or remove it"
+            )
+        if info.until is not None:
+            return f"{subject}: '{key}' was removed after Kubernetes {info.until} (target is {version})"
+    valid = sorted(tables.fields(type_name, version))
+    lowered = {f.lower(): f for f in valid}
+    guess = lowered.get(key.lower()) or next(
+        iter(difflib.get_close_matches(key, valid, n=1, cutoff=0.7)), None
+    )
+    if guess:
+        return f"{subject}; did you mean '{guess}'?"
+    return f"{subject}; the API server rejects it under strict validation and drops it otherwise"
+
+
+def _newer(since: str, version: str) -> bool:
+    a, b = (tuple(int(p) for p in v.split(".")) for v in (since, version))
+    return a > b
+
+
+def _owner(containers: dict[Pointer, ContainerView], pointer: Pointer) -> ContainerView | None:
+    for i in range(len(pointer) - 1, 0, -1):
+        found = containers.get(pointer[:i])
+        if found is not None:
+            return found
+    return None
+
+
+def _duplicates(workload: Workload) -> Iterator[Violation]:
+    doc = workload.document
+    prefix = workload.template_pointer
+    containers = {c.pointer: c for c in workload.containers}
+    for dup in doc.duplicate_keys:
+        if dup.mapping[: len(prefix)] != prefix:
+            continue
+        owner = containers.get(dup.mapping) or _owner(containers, dup.mapping)
+        line = dup.first[0] + 1
+        yield Violation(
+            f"{workload.ref.display()}: duplicate key '{dup.key}' (first set on line {line}); "
+            "YAML keeps only the last value and the API server rejects duplicate fields",
+            span=doc.source.to_span(dup.second),
+            container=owner,
+            pointer=(*dup.mapping, dup.key),
+        )
+

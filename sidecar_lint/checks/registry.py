@@ -1,0 +1,97 @@
+"""Check implementations, registered by name; rule files refer to them by that name.
+
+A check is a pure generator: it reads a workload view (or a document, or a
+whole loaded file) and yields :class:`~sidecar_lint.findings.Violation`
+objects that point at a path. It never parses YAML, never prints, and never
+computes a position.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any, Literal
+
+from pydantic import BaseModel
+
+from sidecar_lint.findings import Violation
+from sidecar_lint.versions import DEFAULT_KUBERNETES_VERSION, KubeVersion
+
+#: What a check is handed: a whole file, one Kubernetes object, or one pod template.
+Scope = Literal["source", "document", "workload"]
+
+#: The modules that hold the built-in checks (imported on first use).
+BUILTIN_CHECK_MODULES = (
+    "sidecar_lint.checks.syntax",
+    "sidecar_lint.checks.fields",
+)
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    """Run-wide settings every check may read."""
+
+    kubernetes_version: KubeVersion = field(
+        default_factory=lambda: KubeVersion.parse(DEFAULT_KUBERNETES_VERSION)
+    )
+
+
+@dataclass(frozen=True)
+class CheckContext:
+    """What one check run sees besides its subject: rule, parameters, options."""
+
+    code: str
+    params: Any
+    options: CheckOptions
+
+
+CheckFn = Callable[[Any, CheckContext], Iterable[Violation]]
+
+
+@dataclass(frozen=True)
+class CheckSpec:
+    """A registered check: its scope, function and (optional) parameter model."""
+
+    name: str
+    scope: Scope
+    fn: CheckFn
+    params: type[BaseModel] | None = None
+
+    def build_params(self, values: dict[str, Any]) -> Any:
+        """Validate parameters against the check's model (a dict when it has none)."""
+        return self.params.model_validate(values) if self.params else dict(values)
+
+
+_REGISTRY: dict[str, CheckSpec] = {}
+
+
+def check(
+    name: str, scope: Scope = "workload", params: type[BaseModel] | None = None
+) -> Callable[[CheckFn], CheckFn]:
+    """Register ``fn`` under ``name`` (the ``check:`` field of a rule file)."""
+
+    def register(fn: CheckFn) -> CheckFn:
+        if name in _REGISTRY and _REGISTRY[name].fn is not fn:
+            raise ValueError(f"check {name!r} is registered twice")
+        _REGISTRY[name] = CheckSpec(name, scope, fn, params)
+        return fn
+
+    return register
+
+
+@cache
+def _load_builtins() -> None:
+    for module in BUILTIN_CHECK_MODULES:
+        importlib.import_module(module)
+
+
+def get_check(name: str) -> CheckSpec | None:
+    _load_builtins()
+    return _REGISTRY.get(name)
+
+
+def registered_checks() -> dict[str, CheckSpec]:
+    _load_builtins()
+    return dict(_REGISTRY)

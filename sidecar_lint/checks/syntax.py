@@ -1,0 +1,41 @@
+"""SL001: input that cannot be read as YAML/JSON, or uses tags we refuse to construct."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from sidecar_lint.checks.registry import CheckContext, check
+from sidecar_lint.document import Span
+from sidecar_lint.findings import Violation
+from sidecar_lint.loader import LoadedSource
+
+
+@check("invalid_yaml", scope="source")
+def invalid_yaml(loaded: LoadedSource, ctx: CheckContext) -> Iterator[Violation]:
+    """Report every parse problem at its position, and unsupported tags in Kubernetes objects.
+
+    Tags in files that are not Kubernetes objects (``!!python/name`` in an
+    mkdocs.yml, ``!Ref`` in CloudFormation) are left alone: such files are
+    not ours to judge.
+    """
+    for problem in loaded.problems:
+        text = problem.message
+        if problem.hint:
+            text += f"; hint: {problem.hint}"
+        line, col = problem.line + 1, problem.column + 1
+        yield Violation(text, span=Span(line, col, line, col + 1))
+    for doc in loaded.documents:
+        if not doc.is_kubernetes_object:
+            continue
+        for tag in doc.ignored_tags:
+            yield Violation(
+                f"unsupported YAML tag '{_short(tag.tag)}': it was never constructed and "
+                "the Kubernetes API would not accept it; remove the tag",
+                pointer=tag.pointer,
+                document=doc,
+            )
+
+
+def _short(tag: str) -> str:
+    prefix = "tag:yaml.org,2002:"
+    return "!!" + tag[len(prefix) :] if tag.startswith(prefix) else tag

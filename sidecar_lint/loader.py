@@ -1,0 +1,437 @@
+"""Turn YAML/JSON text into documents with positions, safely and without losing any.
+
+Only PyYAML's scanner, parser and composer are used; the node graph is then
+turned into plain data by an iterative walk of our own, which
+
+* records the span of every key and value on the way (one table per file),
+* visits every node once, so an alias bomb costs its size in the file, not
+  its expanded size,
+* never constructs an application-specific tag (``!!python/...`` or any
+  unknown tag is read as plain data and recorded, so the engine can report it
+  for Kubernetes objects and stay silent for unrelated files),
+* records duplicate keys instead of silently keeping the last one.
+
+A document that fails to parse becomes a :class:`ParseProblem`; parsing then
+resumes at the next ``---`` line, so one broken document hides nothing else.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+from yaml.constructor import SafeConstructor
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from sidecar_lint.document import (
+    Document,
+    DuplicateKey,
+    IgnoredTag,
+    NodeSpan,
+    Pointer,
+    RawRange,
+    SourceFile,
+)
+
+try:  # libyaml is about five times faster; the pure parser is the fallback.
+    _Loader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment]
+except AttributeError:  # pragma: no cover - depends on how PyYAML was built
+    _Loader = yaml.SafeLoader
+
+_MAP_TAG = "tag:yaml.org,2002:map"
+_SEQ_TAG = "tag:yaml.org,2002:seq"
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+_STANDARD_SCALAR_TAGS = frozenset(
+    f"tag:yaml.org,2002:{name}"
+    for name in ("str", "int", "float", "bool", "null", "timestamp", "binary")
+)
+_DOCUMENT_START = re.compile(r"^---(?:[ \t][^\r\n]*)?\r?$", re.MULTILINE)
+_LIST_KIND = re.compile(r"^[A-Za-z0-9]*List$")
+
+
+@dataclass(frozen=True)
+class ParseProblem:
+    """Why (part of) a file could not be read as YAML/JSON, and where."""
+
+    message: str
+    line: int  # 0-based
+    column: int  # 0-based
+    document_index: int
+    hint: str | None = None
+
+
+@dataclass
+class LoadedSource:
+    """Everything read from one file: its documents and its parse problems."""
+
+    source: SourceFile
+    documents: list[Document]
+    problems: list[ParseProblem]
+
+
+_SCALARS = SafeConstructor()
+
+
+def _scalar(node: ScalarNode) -> Any:
+    """Construct one standard scalar without PyYAML's per-loader object cache."""
+    if node.tag == "tag:yaml.org,2002:str":
+        return node.value
+    return _SCALARS.yaml_constructors[node.tag](_SCALARS, node)
+
+
+def decode(raw: bytes) -> str:
+    """Decode file bytes as YAML allows (UTF-8, or UTF-16/32 with a BOM).
+
+    The BOM is dropped so that it never shifts a column. Raises
+    :class:`UnicodeDecodeError` for anything else, which the caller reports.
+    """
+    if raw.startswith(b"\xef\xbb\xbf"):
+        return raw[3:].decode("utf-8")
+    for bom, codec in (
+        (b"\xff\xfe\x00\x00", "utf-32-le"),
+        (b"\x00\x00\xfe\xff", "utf-32-be"),
+        (b"\xff\xfe", "utf-16-le"),
+        (b"\xfe\xff", "utf-16-be"),
+    ):
+        if raw.startswith(bom):
+            return raw[len(bom) :].decode(codec)
+    return raw.decode("utf-8")
+
+
+def load_source(source: SourceFile) -> LoadedSource:
+    """Parse every document of ``source``; never raises for bad input."""
+    text = source.text
+    if text.startswith("\ufeff"):
+        source.text = text = text[1:]
+    documents: list[Document] = []
+    problems: list[ParseProblem] = []
+    if _looks_like_json(source.path, text):
+        _load_json(source, documents, problems)
+    else:
+        _load_yaml(source, text, 0, 0, documents, problems)
+    return LoadedSource(source, _expand_lists(documents), problems)
+
+
+def _looks_like_json(path: str, text: str) -> bool:
+    if path.lower().endswith(".json"):
+        return True
+    stripped = text.lstrip()
+    return stripped.startswith("{") or stripped.startswith("[")
+
+
+def _load_json(source: SourceFile, documents: list[Document], problems: list[ParseProblem]) -> None:
+    """JSON semantics for the data (``1e3`` is a number), YAML's composer for positions.
+
+    Tabs outside strings are the one JSON whitespace YAML refuses; inside JSON
+    strings they must be escaped, so replacing each with a space keeps every
+    column and lets the same span walk serve both formats.
+    """
+    text = source.text
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as err:
+        if not text.strip():
+            return
+        problems.append(ParseProblem(f"invalid JSON: {err.msg}", err.lineno - 1, err.colno - 1, 0))
+        return
+    except RecursionError:
+        problems.append(ParseProblem("invalid JSON: nesting too deep", 0, 0, 0))
+        return
+    positioned: list[Document] = []
+    shadow: list[ParseProblem] = []
+    _load_yaml(source, text.replace("\t", " "), 0, 0, positioned, shadow)
+    if shadow or len(positioned) != 1:
+        spans: dict[Pointer, NodeSpan] = {(): NodeSpan((0, 0, 0, 1))}
+        positioned = [Document(source, 0, data, spans, (0, 0, 0, 1))]
+    doc = positioned[0]
+    doc.data = data
+    documents.append(doc)
+
+
+def _load_yaml(
+    source: SourceFile,
+    text: str,
+    line_offset: int,
+    first_index: int,
+    documents: list[Document],
+    problems: list[ParseProblem],
+) -> None:
+    """Parse documents from ``text`` (which starts at ``line_offset`` in the file)."""
+    while True:
+        index = first_index
+        loader = _Loader(text)
+        try:
+            while loader.check_node():
+                node = loader.get_node()
+                if node is not None:
+                    documents.append(_build_document(source, node, index, line_offset))
+                index += 1
+            return
+        except yaml.MarkedYAMLError as err:
+            mark = err.problem_mark or err.context_mark
+            if err.context_mark is not None and _past_content(text, mark):
+                mark = err.context_mark  # "unclosed [" at end of file: point at the "["
+            line = (mark.line if mark else 0) + line_offset
+            column = mark.column if mark else 0
+            message = _describe(err, line_offset)
+        except RecursionError:
+            line, column = line_offset, 0
+            message = "nesting is too deep to read"
+        except yaml.YAMLError as err:  # reader errors: control characters and the like
+            line, column, message = line_offset, 0, str(err).splitlines()[0]
+        finally:
+            loader.dispose()
+        problems.append(ParseProblem(message, line, column, index, _hint(text)))
+        # Resume at the next document start after the error, if there is one.
+        relative = line - line_offset
+        restart = _next_document_start(text, relative)
+        if restart is None:
+            return
+        consumed_lines = text.count("\n", 0, restart)
+        text = text[restart:]
+        line_offset += consumed_lines
+        first_index = index + 1
+
+
+def _past_content(text: str, mark: Any) -> bool:
+    """Whether a mark lies after the last non-blank character (the end of the stream)."""
+    if mark is None:
+        return False
+    lines = text.splitlines()
+    last = len(lines) - 1
+    while last >= 0 and not lines[last].strip():
+        last -= 1
+    return bool(mark.line > last or (mark.line == last and mark.column >= len(lines[last])))
+
+
+def _next_document_start(text: str, error_line: int) -> int | None:
+    """Offset of the first ``---`` line at or after ``error_line`` (0-based).
+
+    The parser often reports a broken document at the next ``---``, so that
+    line is a valid restart; offset 0 is not (it would fail the same way again).
+    """
+    pos = 0
+    for _ in range(error_line):
+        nl = text.find("\n", pos)
+        if nl < 0:
+            return None
+        pos = nl + 1
+    match = _DOCUMENT_START.search(text, pos)
+    if match is not None and match.start() == 0:
+        match = _DOCUMENT_START.search(text, 1)
+    return match.start() if match else None
+
+
+def _describe(err: yaml.MarkedYAMLError, line_offset: int) -> str:
+    """PyYAML's problem text, with the place its context started when that differs."""
+    message = err.problem or err.context or "invalid YAML"
+    ctx, mark = err.context, err.context_mark
+    if ctx and err.problem and mark is not None:
+        problem = err.problem_mark
+        if problem is None or (mark.line, mark.column) != (problem.line, problem.column):
+            message += f" ({ctx} started at line {mark.line + line_offset + 1}, column {mark.column + 1})"
+        else:
+            message += f" ({ctx})"
+    return message
+
+
+def _hint(text: str) -> str | None:
+    if "{{" in text and "}}" in text:
+        return (
+            "this looks like an unrendered Helm/Go template; lint the rendered output "
+            "instead, e.g. `helm template CHART | sidecar-lint -`"
+        )
+    return None
+
+
+def _raw(node: Node, line_offset: int) -> RawRange:
+    start, end = node.start_mark, node.end_mark
+    return (start.line + line_offset, start.column, end.line + line_offset, end.column)
+
+
+def _build_document(source: SourceFile, root: Node, index: int, line_offset: int) -> Document:
+    """Build plain data and the span table for one composed document, iteratively."""
+    spans: dict[Pointer, NodeSpan] = {}
+    duplicates: list[DuplicateKey] = []
+    ignored: list[IgnoredTag] = []
+    built: dict[int, Any] = {}  # id(node) -> data, so aliases share and never re-expand
+    merges: list[tuple[dict[Any, Any], list[Node], Pointer]] = []
+
+    def start(node: Node, pointer: Pointer, key_range: RawRange | None) -> Any:
+        """Create the container for ``node`` (children are filled from the work list)."""
+        spans[pointer] = NodeSpan(_raw(node, line_offset), key_range)
+        seen = built.get(id(node))
+        if seen is not None:
+            return seen
+        tag = node.tag
+        if isinstance(node, ScalarNode):
+            if tag in _STANDARD_SCALAR_TAGS:
+                value = _scalar(node)
+            else:
+                ignored.append(IgnoredTag(pointer, tag, _raw(node, line_offset)))
+                value = node.value
+            built[id(node)] = value
+            return value
+        if tag not in (_MAP_TAG, _SEQ_TAG):
+            ignored.append(IgnoredTag(pointer, tag, _raw(node, line_offset)))
+        container: Any = {} if isinstance(node, MappingNode) else []
+        built[id(node)] = container
+        work.append((node, container, pointer))
+        return container
+
+    work: list[tuple[Node, Any, Pointer]] = []
+    data = start(root, (), None)
+    while work:
+        node, container, pointer = work.pop()
+        if isinstance(node, SequenceNode):
+            for i, child in enumerate(node.value):
+                container.append(start(child, (*pointer, i), None))
+            continue
+        assert isinstance(node, MappingNode)
+        first_seen: dict[Any, RawRange] = {}
+        merged: list[Node] = []
+        for key_node, value_node in node.value:
+            key_range = _raw(key_node, line_offset)
+            if key_node.tag == _MERGE_TAG:
+                merged.extend(_merge_sources(value_node))
+                continue
+            if isinstance(key_node, ScalarNode) and key_node.tag in _STANDARD_SCALAR_TAGS:
+                key = _scalar(key_node)
+            else:  # a complex or tagged key: keep its text so nothing is lost
+                key = getattr(key_node, "value", None)
+                key = key if isinstance(key, str) else f"<{key_node.tag}>"
+            try:
+                hash(key)
+            except TypeError:
+                key = repr(key)
+            if key in first_seen:
+                duplicates.append(DuplicateKey(pointer, key, first_seen[key], key_range))
+            first_seen[key] = key_range
+            container[key] = start(value_node, (*pointer, key), key_range)
+        if merged:
+            merges.append((container, merged, pointer))
+    _apply_merges(merges, built, spans)
+    return Document(
+        source=source,
+        index=index,
+        data=data,
+        spans=spans,
+        start=_raw(root, line_offset),
+        duplicate_keys=duplicates,
+        ignored_tags=ignored,
+    )
+
+
+def _apply_merges(
+    merges: list[tuple[dict[Any, Any], list[Node], Pointer]],
+    built: dict[int, Any],
+    spans: dict[Pointer, NodeSpan],
+) -> None:
+    """Apply ``<<`` merge keys: explicit keys win, earlier sources win over later.
+
+    Sources may themselves merge others, so repeat until nothing changes
+    (bounded by the number of merges: each round settles at least one level).
+    """
+    explicit = [set(container) for container, _, _ in merges]
+    for _ in range(len(merges) + 1):
+        changed = False
+        for (container, sources, pointer), own in zip(merges, explicit):
+            for source_node in sources:
+                source_data = built.get(id(source_node))
+                if not isinstance(source_data, dict) or source_data is container:
+                    continue
+                for key, value in source_data.items():
+                    if key in own or key in container:
+                        continue
+                    container[key] = value
+                    changed = True
+                    src_span = spans.get((*_pointer_of(spans, source_node), key))
+                    if src_span is not None:
+                        spans.setdefault((*pointer, key), src_span)
+        if not changed:
+            return
+
+
+def _merge_sources(value_node: Node) -> list[Node]:
+    if isinstance(value_node, MappingNode):
+        return [value_node]
+    if isinstance(value_node, SequenceNode):
+        return [n for n in value_node.value if isinstance(n, MappingNode)]
+    return []
+
+
+def _pointer_of(spans: dict[Pointer, NodeSpan], node: Node) -> Pointer:
+    """Find where a merge source was first written (its anchor), by its start mark."""
+    mark = (node.start_mark.line, node.start_mark.column)
+    for pointer, span in spans.items():
+        if (span.value[0], span.value[1]) == mark:
+            return pointer
+    return ("\0unreachable",)
+
+
+def _expand_lists(documents: list[Document]) -> list[Document]:
+    """Replace each ``kind: List`` (or ``*List``) document by its items."""
+    out: list[Document] = []
+    for doc in documents:
+        data = doc.data
+        items = data.get("items") if isinstance(data, dict) else None
+        kind = data.get("kind") if isinstance(data, dict) else None
+        if isinstance(kind, str) and _LIST_KIND.match(kind) and isinstance(items, list):
+            for i, item in enumerate(items):
+                span = doc.spans.get((*doc.base, "items", i))
+                out.append(
+                    Document(
+                        source=doc.source,
+                        index=doc.index,
+                        data=item,
+                        spans=doc.spans,
+                        start=span.value if span else doc.start,
+                        base=(*doc.base, "items", i),
+                        duplicate_keys=_within(doc.duplicate_keys, ("items", i)),
+                        ignored_tags=[
+                            IgnoredTag(t.pointer[2:], t.tag, t.where)
+                            for t in doc.ignored_tags
+                            if t.pointer[:2] == ("items", i)
+                        ],
+                    )
+                )
+        else:
+            out.append(doc)
+    return out
+
+
+def _within(duplicates: list[DuplicateKey], prefix: Pointer) -> list[DuplicateKey]:
+    n = len(prefix)
+    return [
+        DuplicateKey(d.mapping[n:], d.key, d.first, d.second)
+        for d in duplicates
+        if d.mapping[:n] == prefix
+    ]
+
+
+def iter_documents(loaded: LoadedSource) -> Iterator[Document]:
+    """The Kubernetes objects of a loaded file, in file order."""
+    return (doc for doc in loaded.documents if doc.is_kubernetes_object)
+
+
+def load_bytes(path: str, raw: bytes) -> LoadedSource:
+    """Decode and parse one file's bytes; undecodable or binary input is a problem, not a crash."""
+    try:
+        text = decode(raw)
+    except UnicodeDecodeError as err:
+        line = raw.count(b"\n", 0, err.start)
+        column = err.start - (raw.rfind(b"\n", 0, err.start) + 1)
+        bad = raw[err.start : err.start + 1].hex()
+        message = f"not UTF-8 text: byte 0x{bad} cannot be decoded (binary file?)"
+        return LoadedSource(SourceFile(path, ""), [], [ParseProblem(message, line, column, 0)])
+    nul = text.find("\x00")
+    if nul >= 0:
+        line = text.count("\n", 0, nul)
+        column = nul - (text.rfind("\n", 0, nul) + 1)
+        problem = ParseProblem("contains a NUL character (binary file?)", line, column, 0)
+        return LoadedSource(SourceFile(path, text), [], [problem])
+    return load_source(SourceFile(path, text))

@@ -1,0 +1,247 @@
+"""Give every container a role, with the evidence behind it.
+
+Init, native-sidecar and ephemeral roles follow from where a container is
+listed. Inside ``containers[]`` the main container is decided by, in order:
+
+1. the ``kubectl.kubernetes.io/default-container`` annotation;
+2. being the only container;
+3. a name or image that matches the workload's name or ``app`` label
+   (unless the name is one a mesh injector adds, such as ``istio-proxy``);
+4. being the only container with no sidecar evidence.
+
+Sidecar evidence, strongest first: a catalogued image or name, a sidecar-ish
+name pattern, a command that never exits; a reverse proxy image (nginx)
+counts only next to a main container. When nothing decides, the role is
+``unknown`` — rules prefer silence to a false alarm.
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sidecar_lint import sidecar_catalog as catalog
+from sidecar_lint.workload import (
+    DEFAULT_CONTAINER_ANNOTATION,
+    ContainerView,
+    Role,
+    Workload,
+    raw_containers,
+)
+
+STRONG, MEDIUM, WEAK = 3, 2, 1
+
+IDENTITY_LABELS = ("app.kubernetes.io/name", "app", "k8s-app", "name")
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One reason to believe a container is a sidecar."""
+
+    strength: int
+    reason: str
+    kind: str | None = None
+    title: str | None = None
+
+
+@dataclass(frozen=True)
+class SidecarPatterns:
+    """User-supplied patterns (configuration): more sidecars, and names that never are."""
+
+    names: tuple[str, ...] = ()
+    images: tuple[str, ...] = ()
+    never: tuple[str, ...] = ()
+
+
+def sidecar_evidence(
+    spec: Mapping[str, Any], extra: SidecarPatterns = SidecarPatterns()
+) -> list[Evidence]:
+    """All the sidecar evidence one container shows, strongest first."""
+    from fnmatch import fnmatchcase
+
+    name = spec.get("name") if isinstance(spec.get("name"), str) else ""
+    image = spec.get("image") if isinstance(spec.get("image"), str) else ""
+    assert isinstance(name, str) and isinstance(image, str)
+    if name and any(fnmatchcase(name.lower(), p.lower()) for p in extra.never):
+        return []
+    found: list[Evidence] = []
+    if image:
+        hit = catalog.known_by_image(image)
+        if hit is not None:
+            entry, pattern = hit
+            found.append(
+                Evidence(STRONG, f"image matches {entry.title} ('{pattern}')", entry.kind, entry.title)
+            )
+        repo = catalog.image_repository(image)
+        for pattern in extra.images:
+            if catalog.image_matches(repo, pattern.lower()):
+                found.append(Evidence(STRONG, f"image matches configured sidecar '{pattern}'"))
+    if name:
+        known = catalog.known_by_name(name)
+        if known is not None:
+            found.append(
+                Evidence(STRONG, f"name is a known sidecar ({known.title})", known.kind, known.title)
+            )
+        for pattern in extra.names:
+            if fnmatchcase(name.lower(), pattern.lower()):
+                found.append(Evidence(STRONG, f"name matches configured sidecar '{pattern}'"))
+        matched = catalog.name_pattern(name)
+        if matched is not None:
+            found.append(Evidence(MEDIUM, f"name matches '{matched[0]}'", matched[1]))
+    line = command_line(spec)
+    if line:
+        forever = catalog.runs_forever(line)
+        if forever is not None:
+            found.append(Evidence(MEDIUM, f"command {forever[0]}", forever[1]))
+    if image and catalog.is_reverse_proxy_image(image):
+        found.append(Evidence(WEAK, "reverse-proxy image next to an application", "network-proxy"))
+    found.sort(key=lambda e: -e.strength)
+    return found
+
+
+def command_line(spec: Mapping[str, Any]) -> str:
+    """``command`` and ``args`` joined as one shell-ish line (for pattern checks)."""
+    words: list[str] = []
+    for key in ("command", "args"):
+        value = spec.get(key)
+        if isinstance(value, list):
+            words.extend(str(v) for v in value if isinstance(v, (str, int, float)))
+        elif isinstance(value, str):
+            words.append(value)
+    return " ".join(words)
+
+
+def identity_names(workload: Workload) -> list[str]:
+    """Names that identify the application: object name and ``app``-style labels."""
+    names: list[str] = []
+    if workload.ref.name:
+        names.append(workload.ref.name.lower())
+    for meta in (workload.metadata, _object_metadata(workload)):
+        labels = meta.get("labels")
+        if isinstance(labels, dict):
+            for key in IDENTITY_LABELS:
+                value = labels.get(key)
+                if isinstance(value, str) and value:
+                    names.append(value.lower())
+    return list(dict.fromkeys(names))
+
+
+def _object_metadata(workload: Workload) -> Mapping[str, Any]:
+    data = workload.document.data
+    meta = data.get("metadata") if isinstance(data, dict) else None
+    return meta if isinstance(meta, dict) else {}
+
+
+def identity_match(spec: Mapping[str, Any], identities: Sequence[str]) -> str | None:
+    """Why a container looks like the application itself, if it does."""
+    name = spec.get("name")
+    image = spec.get("image")
+    candidates: list[tuple[str, str]] = []
+    if isinstance(name, str) and name:
+        candidates.append(("name", name.lower()))
+    if isinstance(image, str) and image:
+        candidates.append(("image", catalog.image_repository(image).rsplit("/", 1)[-1]))
+    for what, value in candidates:
+        for ident in identities:
+            if value == ident or ident.startswith(value + "-") or ident.endswith("-" + value):
+                return f"{what} '{value}' matches the workload's name or app label '{ident}'"
+    return None
+
+
+def classify_containers(
+    workload: Workload, extra: SidecarPatterns = SidecarPatterns()
+) -> Iterator[ContainerView]:
+    """Assign a role to every container of ``workload``, in list order."""
+    spec = workload.spec
+    for index, c in raw_containers(spec, "initContainers"):
+        evidence = sidecar_evidence(c, extra)
+        kind, title = _category(evidence)
+        if c.get("restartPolicy") == "Always":
+            yield _view(workload, "initContainers", index, c, Role.NATIVE_SIDECAR,
+                        ("initContainers entry with restartPolicy: Always",), kind, title)
+        else:
+            yield _view(workload, "initContainers", index, c, Role.INIT,
+                        ("initContainers entry without restartPolicy: Always: runs to completion "
+                         "before the app starts",), None, None)
+    yield from _classify_regular(workload, extra)
+    for index, c in raw_containers(spec, "ephemeralContainers"):
+        yield _view(workload, "ephemeralContainers", index, c, Role.EPHEMERAL,
+                    ("ephemeralContainers entry (debugging)",), None, None)
+
+
+def _classify_regular(workload: Workload, extra: SidecarPatterns) -> Iterator[ContainerView]:
+    entries = raw_containers(workload.spec, "containers")
+    evidence = {i: sidecar_evidence(c, extra) for i, c in entries}
+    main: int | None = None
+    main_reason = ""
+    names = {c.get("name"): i for i, c in entries if isinstance(c.get("name"), str)}
+    annotated = workload.annotations.get(DEFAULT_CONTAINER_ANNOTATION)
+    if isinstance(annotated, str) and annotated in names:
+        main, main_reason = names[annotated], f"named by the {DEFAULT_CONTAINER_ANNOTATION} annotation"
+    elif len(entries) == 1:
+        main, main_reason = entries[0][0], "the only entry in containers[]"
+    else:
+        identities = identity_names(workload)
+        matched = []
+        for i, c in entries:
+            why = identity_match(c, identities)
+            if why and not _is_injected(c):
+                matched.append((i, why))
+        if len(matched) == 1:
+            main, main_reason = matched[0]
+        else:
+            plain = [i for i, _ in entries if not any(e.strength >= MEDIUM for e in evidence[i])]
+            if len(plain) == 1 and len(entries) > 1:
+                main, main_reason = plain[0], "the only entry in containers[] with no sidecar evidence"
+    for i, c in entries:
+        found = evidence[i]
+        kind, title = _category(found)
+        if i == main:
+            yield _view(workload, "containers", i, c, Role.MAIN, (main_reason,), None, None)
+            continue
+        usable = [e for e in found if main is not None or e.strength >= MEDIUM]
+        if usable:
+            yield _view(workload, "containers", i, c, Role.SIDECAR,
+                        tuple(e.reason for e in usable), kind, title)
+        else:
+            why = ("no sidecar evidence, and another container is main" if main is not None
+                   else "the evidence does not decide between main and sidecar")
+            yield _view(workload, "containers", i, c, Role.UNKNOWN, (why,), None, None)
+
+
+def _is_injected(spec: Mapping[str, Any]) -> bool:
+    name = spec.get("name")
+    entry = catalog.known_by_name(name) if isinstance(name, str) else None
+    return bool(entry and entry.injected)
+
+
+def _category(evidence: list[Evidence]) -> tuple[str | None, str | None]:
+    kind = next((e.kind for e in evidence if e.kind), None)
+    title = next((e.title for e in evidence if e.title), None)
+    return kind, title
+
+
+def _view(
+    workload: Workload,
+    list_key: str,
+    index: int,
+    spec: dict[str, Any],
+    role: Role,
+    reasons: tuple[str, ...],
+    kind: str | None,
+    title: str | None,
+) -> ContainerView:
+    name = spec.get("name")
+    return ContainerView(
+        name=name if isinstance(name, str) else "",
+        list_key=list_key,
+        index=index,
+        pointer=workload.spec_at(list_key, index),
+        spec=spec,
+        role=role,
+        reasons=reasons,
+        sidecar_kind=kind,
+        sidecar_title=title,
+    )
