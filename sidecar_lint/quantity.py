@@ -182,7 +182,8 @@ def format_quantity(value: decimal.Decimal, binary: bool = False) -> str:
     """Render ``value`` compactly for messages, in Kubernetes' canonical style.
 
     Picks the largest suffix that leaves a whole mantissa (``0.5`` is ``500m``, ``2000``
-    is ``2k``). With ``binary`` it prefers Ki..Ei when they divide exactly (``1Gi``). The
+    is ``2k``). With ``binary`` it prefers Ki..Ei when they divide exactly and are no
+    longer than the decimal form (``1Gi``, but ``1T`` rather than ``976562500Ki``). The
     output is never rounded: if no suffix fits, it falls back to plain digits, or to
     ``<digits>e<exp>`` for extreme exponents. ``parse_quantity`` reads every result back
     to the same value, as long as the exponent fits Kubernetes' 32 bits.
@@ -199,13 +200,17 @@ def format_quantity(value: decimal.Decimal, binary: bool = False) -> str:
     digits = written.rstrip("0")
     exponent += len(written) - len(digits)
     prefix = "-" if sign else ""
+    decimal_form = _format_decimal(digits, exponent)
     if binary and exponent >= 0 and len(digits) + exponent <= _BINARY_DIGIT_LIMIT:
         whole = int(digits) * 10**exponent
         for suffix, power in _BINARY_LARGEST_FIRST:
             quotient, remainder = divmod(whole, 1 << power)
             if remainder == 0:
-                return f"{prefix}{quotient}{suffix}"
-    return prefix + _format_decimal(digits, exponent)
+                binary_form = f"{quotient}{suffix}"
+                if len(binary_form) <= len(decimal_form):
+                    return prefix + binary_form
+                break
+    return prefix + decimal_form
 
 
 def _decode(text: str) -> decimal.Decimal | _Failure:
@@ -274,10 +279,11 @@ def _interpret_suffix(suffix: str) -> tuple[int, int] | _Failure:
         match = _EXPONENT.fullmatch(suffix, 1)
         if match is None:
             return _Failure(_SUFFIX_ERROR)
-        # Check the length before int(): CPython refuses to convert very long digit strings.
-        if len(match.group(1).lstrip("0")) > 19:
+        # Trim before int(): CPython refuses to convert very long digit strings.
+        significant = match.group(1).lstrip("0") or "0"
+        if len(significant) > 19:
             return _Failure(_SUFFIX_ERROR, "the exponent is out of range")
-        exponent = int(suffix[1:])
+        exponent = -int(significant) if suffix[1] == "-" else int(significant)
         if not -_INT64_MAX - 1 <= exponent <= _INT64_MAX:
             return _Failure(_SUFFIX_ERROR, "the exponent is out of range")
         if not -_INT32_MAX <= exponent <= _INT32_MAX:

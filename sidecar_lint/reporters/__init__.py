@@ -1,0 +1,1 @@
+"""Reporters only format: they receive a finished run and return text."""

@@ -1,0 +1,83 @@
+"""Render rule documentation from the catalogue: one source for every surface.
+
+``--list-rules``, ``--explain``, the README rule table and (later) SARIF rule
+help all come from here, so the docs cannot drift from the rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sidecar_lint.catalogue import RuleMeta
+
+README_START = "<!-- rules:start -->"
+README_END = "<!-- rules:end -->"
+
+
+def rules_listing(rules: Sequence[RuleMeta]) -> str:
+    """A plain table for the terminal."""
+    width = max((len(r.name) for r in rules), default=4)
+    lines = [f"{'code':<6}  {'name':<{width}}  {'severity':<8}  title"]
+    lines += [f"{r.code:<6}  {r.name:<{width}}  {r.severity.value:<8}  {r.title}" for r in rules]
+    return "\n".join(lines) + "\n"
+
+
+def explain(rule: RuleMeta) -> str:
+    """Everything about one rule, in the order a reader needs it."""
+    out = [
+        f"{rule.code} {rule.name} ({rule.severity.value})",
+        "",
+        rule.title,
+        "",
+        "Why this matters",
+        _indent(rule.rationale),
+        "",
+        "How to fix it",
+        _indent(rule.remediation),
+    ]
+    if rule.params:
+        out += ["", "Parameters"]
+        out += [f"  {k} (default {p.default!r}): {p.description}" for k, p in rule.params.items()]
+    for label, examples in (("Bad", rule.examples.bad), ("Good", rule.examples.good)):
+        for ex in examples:
+            version = f" (Kubernetes {ex.kubernetes_version})" if ex.kubernetes_version else ""
+            out += ["", f"{label}: {ex.title}{version}", _indent(ex.manifest)]
+    if rule.references:
+        out += ["", "References"] + [f"  {r}" for r in rule.references]
+    return "\n".join(out).rstrip() + "\n"
+
+
+def explain_markdown(rule: RuleMeta) -> str:
+    """The same content as Markdown (README anchors, SARIF ``help.markdown``)."""
+    out = [
+        f"### {rule.code} `{rule.name}`",
+        "",
+        f"**{rule.title}** — default severity: {rule.severity.value}",
+        "",
+        rule.rationale.strip(),
+        "",
+        "**Fix:** " + rule.remediation.strip(),
+    ]
+    for label, examples in (("Bad", rule.examples.bad), ("Good", rule.examples.good)):
+        ex = examples[0]
+        out += ["", f"{label} — {ex.title}:", "", "```yaml", ex.manifest.rstrip(), "```"]
+    return "\n".join(out) + "\n"
+
+
+def readme_table(rules: Sequence[RuleMeta]) -> str:
+    """The README's rule table (between the ``rules:start``/``rules:end`` markers)."""
+    rows = ["| code | name | severity | what it catches |", "|---|---|---|---|"]
+    rows += [f"| {r.code} | `{r.name}` | {r.severity.value} | {r.title} |" for r in rules]
+    return "\n".join(rows)
+
+
+def update_readme(text: str, rules: Sequence[RuleMeta]) -> str:
+    """Replace the table between the markers; raise if they are missing."""
+    start, end = text.find(README_START), text.find(README_END)
+    if start < 0 or end < start:
+        raise ValueError("README has no rules:start/rules:end markers")
+    return text[: start + len(README_START)] + "\n" + readme_table(rules) + "\n" + text[end:]
+
+
+def _indent(text: str) -> str:
+    return "\n".join(("    " + line) if line.strip() else "" for line in text.rstrip().splitlines())
