@@ -136,6 +136,7 @@ class Document:
     base: Pointer = ()
     duplicate_keys: list[DuplicateKey] = field(default_factory=list)
     ignored_tags: list[IgnoredTag] = field(default_factory=list)
+    complex_keys: list[RawRange] = field(default_factory=list)
 
     @property
     def is_kubernetes_object(self) -> bool:

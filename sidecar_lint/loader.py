@@ -161,9 +161,11 @@ def _load_yaml(
     problems: list[ParseProblem],
 ) -> None:
     """Parse documents from ``text`` (which starts at ``line_offset`` in the file)."""
+    loader_class = _Loader
     while True:
         index = first_index
-        loader = _Loader(text)
+        before = len(documents)
+        loader = loader_class(text)
         try:
             while loader.check_node():
                 node = loader.get_node()
@@ -172,11 +174,19 @@ def _load_yaml(
                 index += 1
             return
         except yaml.MarkedYAMLError as err:
+            if loader_class is not yaml.SafeLoader:
+                # Pure PyYAML is the reference for error texts and positions:
+                # redo this stretch with it (errors are rare, so speed is moot).
+                del documents[before:]
+                loader_class = yaml.SafeLoader
+                continue
             mark = err.problem_mark or err.context_mark
             if err.context_mark is not None and _past_content(text, mark):
                 mark = err.context_mark  # "unclosed [" at end of file: point at the "["
-            line = (mark.line if mark else 0) + line_offset
-            column = mark.column if mark else 0
+            line, column = (mark.line, mark.column) if mark else (0, 0)
+            if _past_content(text, mark):  # never point at a line that does not exist
+                line, column = _end_of_content(text)
+            line += line_offset
             message = _describe(err, line_offset)
         except RecursionError:
             line, column = line_offset, 0
@@ -191,6 +201,7 @@ def _load_yaml(
         restart = _next_document_start(text, relative)
         if restart is None:
             return
+        loader_class = _Loader
         consumed_lines = text.count("\n", 0, restart)
         text = text[restart:]
         line_offset += consumed_lines
@@ -206,6 +217,15 @@ def _past_content(text: str, mark: Any) -> bool:
     while last >= 0 and not lines[last].strip():
         last -= 1
     return bool(mark.line > last or (mark.line == last and mark.column >= len(lines[last])))
+
+
+def _end_of_content(text: str) -> tuple[int, int]:
+    """(line, column) just after the last non-blank character, 0-based."""
+    lines = text.splitlines()
+    last = len(lines) - 1
+    while last > 0 and not lines[last].strip():
+        last -= 1
+    return max(last, 0), len(lines[last].rstrip()) if lines else 0
 
 
 def _next_document_start(text: str, error_line: int) -> int | None:
@@ -258,6 +278,7 @@ def _build_document(source: SourceFile, root: Node, index: int, line_offset: int
     spans: dict[Pointer, NodeSpan] = {}
     duplicates: list[DuplicateKey] = []
     ignored: list[IgnoredTag] = []
+    complex_keys: list[RawRange] = []
     built: dict[int, Any] = {}  # id(node) -> data, so aliases share and never re-expand
     merges: list[tuple[dict[Any, Any], list[Node], Pointer]] = []
 
@@ -302,8 +323,9 @@ def _build_document(source: SourceFile, root: Node, index: int, line_offset: int
             if isinstance(key_node, ScalarNode) and key_node.tag in _STANDARD_SCALAR_TAGS:
                 key = _scalar(key_node)
             else:  # a complex or tagged key: keep its text so nothing is lost
+                complex_keys.append(key_range)
                 key = getattr(key_node, "value", None)
-                key = key if isinstance(key, str) else f"<{key_node.tag}>"
+                key = key if isinstance(key, str) else f"<complex key at {key_range[0] + 1}>"
             try:
                 hash(key)
             except TypeError:
@@ -323,6 +345,7 @@ def _build_document(source: SourceFile, root: Node, index: int, line_offset: int
         start=_raw(root, line_offset),
         duplicate_keys=duplicates,
         ignored_tags=ignored,
+        complex_keys=complex_keys,
     )
 
 
@@ -397,6 +420,7 @@ def _expand_lists(documents: list[Document]) -> list[Document]:
                             for t in doc.ignored_tags
                             if t.pointer[:2] == ("items", i)
                         ],
+                        complex_keys=doc.complex_keys,
                     )
                 )
         else:

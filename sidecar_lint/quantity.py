@@ -28,13 +28,12 @@ __all__ = ["QuantityError", "format_quantity", "parse_quantity", "quantity_from_
 
 # Kubernetes' own error texts, so that messages match what `kubectl apply` would print.
 _FORMAT_ERROR: Final = (
-    "quantities must match the regular expression "
-    "'^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"
+    "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"
 )
 _SUFFIX_ERROR: Final = "unable to parse quantity's suffix"
 _NUMERIC_ERROR: Final = "unable to parse numeric part of quantity"
 
-# Explicit ASCII sets: str.isdigit() and Decimal() would also accept e.g. "١" or "１".
+# Explicit ASCII sets: str.isdigit() and Decimal() would also accept e.g. U+0661, U+FF11.
 _DIGITS: Final = "0123456789"
 _SUFFIX_LETTERS: Final = "eEinumkKMGTP"
 _DECIMAL_SI: Final[dict[str, int]] = {
@@ -81,7 +80,8 @@ class QuantityError(ValueError):
 
     ``.value`` is the offending text, ``.reason`` is Kubernetes' wording and ``.hint`` is
     an optional suggested fix. They are kept apart so that reporters can render them as
-    they like, and ``str()`` joins them into one line.
+    they like, and ``str()`` joins them into one line. ``shown`` replaces the quoted
+    ``value`` in that line, so that non-strings appear as YAML would write them (``true``).
     """
 
     value: str

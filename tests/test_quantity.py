@@ -7,6 +7,7 @@ own oracle.
 
 from __future__ import annotations
 
+import importlib.util
 import pickle
 import re
 from decimal import Decimal
@@ -22,8 +23,7 @@ from sidecar_lint.quantity import (
 )
 
 FORMAT_ERROR = (
-    "quantities must match the regular expression "
-    "'^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"
+    "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"
 )
 SUFFIX_ERROR = "unable to parse quantity's suffix"
 NUMERIC_ERROR = "unable to parse numeric part of quantity"
@@ -238,8 +238,9 @@ DIFFERENT_PAIRS: list[tuple[str, str]] = [
 def test_valid_quantities_parse_exactly(text: str, expected: Decimal | int) -> None:
     value = parse_quantity(text)
     assert isinstance(value, Decimal)
-    assert value == expected
-    assert Fraction(value) == Fraction(expected)  # exactness, not just Decimal equality
+    assert value == expected  # Decimal comparison is exact, never context-rounded
+    if abs(value.adjusted()) < 10_000:  # Fraction(1e2147483647) would take forever
+        assert Fraction(value) == Fraction(expected)
 
 
 @pytest.mark.parametrize(("text", "reason"), INVALID)
@@ -256,7 +257,7 @@ def test_invalid_quantities_are_rejected(text: str, reason: str) -> None:
 @pytest.mark.parametrize("group", EQUAL_GROUPS, ids=lambda group: group[0])
 def test_equivalent_spellings_compare_equal(group: tuple[str, ...]) -> None:
     values = [parse_quantity(text) for text in group]
-    assert all(value == values[0] for value in values), list(zip(group, values))
+    assert all(value == values[0] for value in values), list(zip(group, values, strict=True))
     assert len({Fraction(value) for value in values}) == 1
 
 
@@ -382,8 +383,7 @@ def test_every_suggestion_parses() -> None:
             parse_quantity(text)
         assert caught.value.hint is not None
         for suggestion in re.findall(r'"([^"]*)"', caught.value.hint):
-            if suggestion != "0" or text == ".":
-                parse_quantity(suggestion)
+            parse_quantity(suggestion)
 
 
 # -- manifest values -----------------------------------------------------------------------
@@ -516,7 +516,8 @@ FORMATS: list[tuple[str, bool, str]] = [
     ("3072", True, "3Ki"),
     ("1610612736", True, "1536Mi"),
     ("524288", True, "512Ki"),
-    ("1024000", True, "1000Ki"),  # ties go to the binary form
+    ("1024000", True, "1024k"),  # shorter than 1000Ki
+    ("10112000", True, "9875Ki"),  # as long as 10112k: ties go to the binary form
     ("1152921504606846976", True, "1Ei"),
     ("1000", True, "1k"),  # not a multiple of 1024
     ("512", True, "512"),
@@ -563,99 +564,93 @@ def test_format_requires_a_decimal() -> None:
         format_quantity(0.5)  # type: ignore[arg-type]
 
 
-# -- properties ----------------------------------------------------------------------------
+# -- properties (hypothesis is a declared test dependency, but stay usable without it) -------
 
-hypothesis = pytest.importorskip("hypothesis")
-from hypothesis import given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
+if importlib.util.find_spec("hypothesis") is not None:
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
 
-SUFFIX_VALUES: dict[str, Fraction] = {
-    "n": Fraction(1, 10**9),
-    "u": Fraction(1, 10**6),
-    "m": Fraction(1, 1000),
-    "": Fraction(1),
-    "k": Fraction(10**3),
-    "M": Fraction(10**6),
-    "G": Fraction(10**9),
-    "T": Fraction(10**12),
-    "P": Fraction(10**15),
-    "E": Fraction(10**18),
-    "Ki": Fraction(KI),
-    "Mi": Fraction(MI),
-    "Gi": Fraction(GI),
-    "Ti": Fraction(TI),
-    "Pi": Fraction(PI),
-    "Ei": Fraction(EI),
-}
+    SUFFIX_VALUES: dict[str, Fraction] = {
+        "n": Fraction(1, 10**9),
+        "u": Fraction(1, 10**6),
+        "m": Fraction(1, 1000),
+        "": Fraction(1),
+        "k": Fraction(10**3),
+        "M": Fraction(10**6),
+        "G": Fraction(10**9),
+        "T": Fraction(10**12),
+        "P": Fraction(10**15),
+        "E": Fraction(10**18),
+        "Ki": Fraction(KI),
+        "Mi": Fraction(MI),
+        "Gi": Fraction(GI),
+        "Ti": Fraction(TI),
+        "Pi": Fraction(PI),
+        "Ei": Fraction(EI),
+    }
 
-digit_runs = st.text(alphabet="0123456789", max_size=30)
+    digit_runs = st.text(alphabet="0123456789", max_size=30)
 
+    @st.composite
+    def quantities(draw: st.DrawFn) -> tuple[str, Fraction]:
+        """A valid quantity text and its value, computed independently with Fractions."""
+        sign = draw(st.sampled_from(["", "+", "-"]))
+        whole = draw(digit_runs)
+        has_point = draw(st.booleans())
+        fraction = draw(digit_runs) if has_point else ""
+        if not whole and not fraction:
+            whole = draw(st.text(alphabet="0123456789", min_size=1, max_size=5))
+        number = whole + ("." if has_point else "") + fraction
+        magnitude = Fraction(int(whole + fraction or "0"), 10 ** len(fraction))
+        if draw(st.booleans()):
+            suffix = draw(st.sampled_from(sorted(SUFFIX_VALUES)))
+            scale = SUFFIX_VALUES[suffix]
+        else:
+            exponent = draw(st.integers(min_value=-60, max_value=60))
+            letter = draw(st.sampled_from(["e", "E"]))
+            exponent_sign = "-" if exponent < 0 else draw(st.sampled_from(["", "+"]))
+            suffix = f"{letter}{exponent_sign}{abs(exponent)}"
+            scale = Fraction(10) ** exponent
+        value = magnitude * scale
+        return sign + number + suffix, -value if sign == "-" else value
 
-@st.composite
-def quantities(draw: st.DrawFn) -> tuple[str, Fraction]:
-    """A valid quantity text and its value, computed independently with Fractions."""
-    sign = draw(st.sampled_from(["", "+", "-"]))
-    whole = draw(digit_runs)
-    has_point = draw(st.booleans())
-    fraction = draw(digit_runs) if has_point else ""
-    if not whole and not fraction:
-        whole = draw(st.text(alphabet="0123456789", min_size=1, max_size=5))
-    number = whole + ("." if has_point else "") + fraction
-    magnitude = Fraction(int(whole + fraction or "0"), 10 ** len(fraction))
-    if draw(st.booleans()):
-        suffix = draw(st.sampled_from(sorted(SUFFIX_VALUES)))
-        scale = SUFFIX_VALUES[suffix]
-    else:
-        exponent = draw(st.integers(min_value=-60, max_value=60))
-        letter = draw(st.sampled_from(["e", "E"]))
-        exponent_sign = "-" if exponent < 0 else draw(st.sampled_from(["", "+"]))
-        suffix = f"{letter}{exponent_sign}{abs(exponent)}"
-        scale = Fraction(10) ** exponent
-    value = magnitude * scale
-    return sign + number + suffix, -value if sign == "-" else value
+    @settings(max_examples=400)
+    @given(quantities(), st.booleans())
+    def test_random_valid_quantities_parse_and_round_trip(
+        case: tuple[str, Fraction], binary: bool
+    ) -> None:
+        text, expected = case
+        value = parse_quantity(text)
+        assert Fraction(value) == expected
+        formatted = format_quantity(value, binary=binary)
+        assert parse_quantity(formatted) == value
+        assert quantity_from_manifest(f" {text}\t") == value
 
-
-@settings(max_examples=400)
-@given(quantities(), st.booleans())
-def test_random_valid_quantities_parse_and_round_trip(
-    case: tuple[str, Fraction], binary: bool
-) -> None:
-    text, expected = case
-    value = parse_quantity(text)
-    assert Fraction(value) == expected
-    formatted = format_quantity(value, binary=binary)
-    assert parse_quantity(formatted) == value
-    assert quantity_from_manifest(f" {text}\t") == value
-
-
-# Independent statement of the documented grammar (exponents bounded to 32 bits).
-GRAMMAR = re.compile(
-    r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)"
-    r"(?:Ki|Mi|Gi|Ti|Pi|Ei|[eE][+-]?([0-9]+)|[numkMGTPE])?"
-)
-
-
-@settings(max_examples=600)
-@given(st.text(alphabet="0123456789.+-eEinumkKMGTPBb \t", max_size=12))
-def test_random_text_is_accepted_exactly_by_the_grammar(text: str) -> None:
-    match = GRAMMAR.fullmatch(text)
-    in_grammar = match is not None and (
-        match.group(1) is None or int(match.group(1)) <= 2**31 - 1
+    # Independent statement of the documented grammar (exponents bounded to 32 bits).
+    GRAMMAR = re.compile(
+        r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)"
+        r"(?:Ki|Mi|Gi|Ti|Pi|Ei|[eE][+-]?([0-9]+)|[numkMGTPE])?"
     )
-    try:
-        parse_quantity(text)
-    except QuantityError as error:
-        assert not in_grammar, f"{text!r} rejected: {error}"
-    else:
-        assert in_grammar, f"{text!r} accepted"
 
+    @settings(max_examples=600)
+    @given(st.text(alphabet="0123456789.+-eEinumkKMGTPBb \t", max_size=12))
+    def test_random_text_is_accepted_exactly_by_the_grammar(text: str) -> None:
+        match = GRAMMAR.fullmatch(text)
+        in_grammar = match is not None and (
+            match.group(1) is None or int(match.group(1)) <= 2**31 - 1
+        )
+        try:
+            parse_quantity(text)
+        except QuantityError as error:
+            assert not in_grammar, f"{text!r} rejected: {error}"
+        else:
+            assert in_grammar, f"{text!r} accepted"
 
-@given(st.decimals(allow_nan=False, allow_infinity=False), st.booleans())
-def test_any_finite_decimal_round_trips(value: Decimal, binary: bool) -> None:
-    formatted = format_quantity(value, binary=binary)
-    assert parse_quantity(formatted) == value
+    @given(st.decimals(allow_nan=False, allow_infinity=False), st.booleans())
+    def test_any_finite_decimal_round_trips(value: Decimal, binary: bool) -> None:
+        formatted = format_quantity(value, binary=binary)
+        assert parse_quantity(formatted) == value
 
-
-@given(st.one_of(st.integers(), st.floats(allow_nan=False, allow_infinity=False)))
-def test_manifest_numbers_match_their_text(number: int | float) -> None:
-    assert quantity_from_manifest(number) == parse_quantity(repr(number).replace("+", ""))
+    @given(st.one_of(st.integers(), st.floats(allow_nan=False, allow_infinity=False)))
+    def test_manifest_numbers_match_their_text(number: int | float) -> None:
+        assert quantity_from_manifest(number) == parse_quantity(repr(number).replace("+", ""))

@@ -92,6 +92,12 @@ def _message(
     subject = f"{workload.ref.display()}: unknown field '{key}' in {where}"
     if key in SIDECAR_INVENTIONS and type_name == "PodSpec":
         return f"{workload.ref.display()}: " + _NATIVE_SIDECAR_HINT.format(key=key)
+    if type_name == "ContainerRestartRule" and key in ("when", "onExit"):
+        return (
+            f"{subject}: restart rules have no '{key}' wrapper (an early design sketch); put "
+            "'exitCodes' directly under the rule: {action: Restart, exitCodes: {operator: In, "
+            "values: [42]}}"
+        )
     info = tables.field(type_name, key)
     if info is not None:
         if _newer(info.since, version):

@@ -9,6 +9,7 @@ computes a position.
 from __future__ import annotations
 
 import importlib
+import pkgutil
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cache
@@ -22,11 +23,6 @@ from sidecar_lint.versions import DEFAULT_KUBERNETES_VERSION, KubeVersion
 #: What a check is handed: a whole file, one Kubernetes object, or one pod template.
 Scope = Literal["source", "document", "workload"]
 
-#: The modules that hold the built-in checks (imported on first use).
-BUILTIN_CHECK_MODULES = (
-    "sidecar_lint.checks.syntax",
-    "sidecar_lint.checks.fields",
-)
 
 
 @dataclass(frozen=True)
@@ -83,8 +79,11 @@ def check(
 
 @cache
 def _load_builtins() -> None:
-    for module in BUILTIN_CHECK_MODULES:
-        importlib.import_module(module)
+    """Import every module of this package once, so adding a check is adding a file."""
+    package = importlib.import_module("sidecar_lint.checks")
+    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
+        if info.name != "registry":
+            importlib.import_module(f"sidecar_lint.checks.{info.name}")
 
 
 def get_check(name: str) -> CheckSpec | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from sidecar_lint.checks.registry import CheckContext, check
-from sidecar_lint.document import Span
+from sidecar_lint.document import RawRange, Span
 from sidecar_lint.findings import Violation
 from sidecar_lint.loader import LoadedSource
 
@@ -24,9 +24,23 @@ def invalid_yaml(loaded: LoadedSource, ctx: CheckContext) -> Iterator[Violation]
             text += f"; hint: {problem.hint}"
         line, col = problem.line + 1, problem.column + 1
         yield Violation(text, span=Span(line, col, line, col + 1))
+    reported: set[RawRange] = set()
     for doc in loaded.documents:
         if not doc.is_kubernetes_object:
             continue
+        for where in doc.complex_keys:
+            if where in reported:  # List items share their file's table
+                continue
+            reported.add(where)
+            span = doc.source.to_span(where)
+            if "{{" in doc.source.line(span.start_line):
+                text = (
+                    "unrendered Helm/Go template: '{{ ... }}' was read as a YAML mapping; lint "
+                    "the rendered output instead, e.g. `helm template CHART | sidecar-lint -`"
+                )
+            else:
+                text = "a mapping or list used as a key: Kubernetes objects only have string keys"
+            yield Violation(text, span=span, document=doc)
         for tag in doc.ignored_tags:
             yield Violation(
                 f"unsupported YAML tag '{_short(tag.tag)}': it was never constructed and "
