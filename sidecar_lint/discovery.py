@@ -71,18 +71,15 @@ def is_excluded(path: str, patterns: tuple[str, ...]) -> bool:
     ``--exclude 'charts/*/templates'`` and ``--exclude '*.tmpl.yaml'`` both do
     what people expect, with ``**`` crossing directories.
     """
-    posix = PurePosixPath(path.replace(os.sep, "/"))
-    parts = posix.parts
+    parts = PurePosixPath(path.replace(os.sep, "/")).parts
     for pattern in patterns:
         pat = pattern.rstrip("/")
+        loose = pat.replace("**/", "")
         for i in range(len(parts)):
-            tail = "/".join(parts[i:])
-            if fnmatch.fnmatchcase(tail, pat) or fnmatch.fnmatchcase(tail, pat.replace("**/", "")):
-                return True
-        for i in range(1, len(parts)):
-            head = "/".join(parts[:i])
-            if fnmatch.fnmatchcase(head, pat):
-                return True
+            for j in range(i + 1, len(parts) + 1):
+                run = "/".join(parts[i:j])
+                if fnmatch.fnmatchcase(run, pat) or fnmatch.fnmatchcase(run, loose):
+                    return True
     return False
 
 

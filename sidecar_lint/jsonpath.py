@@ -7,6 +7,7 @@ engine can turn into a source position.
 
 from __future__ import annotations
 
+import copy
 from functools import cache
 from typing import Any
 
@@ -30,8 +31,28 @@ def compile_path(expression: str) -> Any:
 
 
 def find_pointers(data: Any, expression: str) -> list[Pointer]:
-    """Pointers to every node ``expression`` selects in ``data``."""
-    return [pointer_of(match) for match in compile_path(expression).find(data)]
+    """Pointers to every node ``expression`` selects in ``data``.
+
+    jsonpath-ng's filter operator rewrites a mapping it is applied to into a
+    list of its values, in place; matching runs on a copy so the document
+    every other rule reads is never changed.
+    """
+    matches = compile_path(expression).find(copy.deepcopy(data))
+    return [_checked(data, pointer_of(m)) for m in matches]
+
+
+def _checked(data: Any, pointer: Pointer) -> Pointer:
+    """Translate jsonpath-ng's filter-on-a-mapping index (the n-th value) into its key."""
+    node, kept = data, []
+    for part in pointer:
+        if isinstance(part, int) and isinstance(node, dict):
+            keys = list(node)
+            if not 0 <= part < len(keys):
+                break
+            part = keys[part]
+        kept.append(part)
+        node = node.get(part) if isinstance(node, dict) else node[part]
+    return tuple(kept)
 
 
 def pointer_of(match: DatumInContext) -> Pointer:
