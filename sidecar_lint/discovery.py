@@ -94,7 +94,7 @@ def _walk(root: Path, patterns: tuple[str, ...]) -> Iterator[Path]:
             if _hidden(rel) or not _is_manifest_name(rel) or is_excluded(rel, patterns):
                 continue
             file = root / rel
-            if file.is_file():
+            if file.is_file() or file.is_symlink():  # a dangling link is reported, not skipped
                 yield file
         return
     seen: set[tuple[int, int]] = set()

@@ -174,6 +174,12 @@ def classify_containers(
 def _classify_regular(workload: Workload, extra: SidecarPatterns) -> Iterator[ContainerView]:
     entries = raw_containers(workload.spec, "containers")
     evidence = {i: sidecar_evidence(c, extra) for i, c in entries}
+    if workload.kind.injects_sidecars:
+        for i, c in entries:
+            kind, title = _category(evidence[i])
+            reason = f"{workload.ref.kind} containers are injected into other pods as sidecars"
+            yield _view(workload, "containers", i, c, Role.SIDECAR, (reason,), kind, title)
+        return
     main: int | None = None
     main_reason = ""
     names = {c.get("name"): i for i, c in entries if isinstance(c.get("name"), str)}

@@ -43,7 +43,10 @@ class WorkloadKind:
     ``metadata`` and ``spec``); ``$`` means the object is itself the pod.
     ``completes`` says whether its pods run to completion (Jobs) — ``None``
     means "decide from the pod's ``restartPolicy``" (bare Pods).
-    ``extra_spec_fields`` are keys a kind adds to its pod spec (Knative).
+    ``extra_spec_fields`` are keys a kind adds to its pod spec (Knative), and
+    ``extra_container_fields`` keys it adds to each container (SidecarSet).
+    ``injects_sidecars`` marks kinds whose containers are injected into other
+    pods, so every regular container of theirs is a sidecar.
     """
 
     group: str
@@ -51,6 +54,8 @@ class WorkloadKind:
     template: str
     completes: bool | None = False
     extra_spec_fields: frozenset[str] = frozenset()
+    extra_container_fields: frozenset[str] = frozenset()
+    injects_sidecars: bool = False
 
     def matches(self, api_version: str) -> bool:
         """Match on API group only: every version of a kind keeps its template alike."""
@@ -60,6 +65,28 @@ class WorkloadKind:
 
 _KNATIVE_FIELDS = frozenset(
     {"containerConcurrency", "timeoutSeconds", "responseStartTimeoutSeconds", "idleTimeoutSeconds"}
+)
+
+_SIDECARSET_SPEC_FIELDS = frozenset(
+    {
+        "selector",
+        "namespace",
+        "namespaceSelector",
+        "updateStrategy",
+        "injectionStrategy",
+        "revisionHistoryLimit",
+        "patchPodMetadata",
+    }
+)
+_SIDECARSET_CONTAINER_FIELDS = frozenset(
+    {
+        "podInjectPolicy",
+        "upgradeStrategy",
+        "shareVolumePolicy",
+        "shareVolumeDevicePolicy",
+        "transferEnv",
+        "resourcesPolicy",
+    }
 )
 
 BUILTIN_KINDS: tuple[WorkloadKind, ...] = (
@@ -85,6 +112,14 @@ BUILTIN_KINDS: tuple[WorkloadKind, ...] = (
         "AdvancedCronJob",
         "$.spec.template.jobTemplate.spec.template",
         completes=True,
+    ),
+    WorkloadKind(
+        "apps.kruise.io",
+        "SidecarSet",
+        "$",
+        extra_spec_fields=_SIDECARSET_SPEC_FIELDS,
+        extra_container_fields=_SIDECARSET_CONTAINER_FIELDS,
+        injects_sidecars=True,
     ),
     WorkloadKind(
         "serving.knative.dev", "Service", "$.spec.template", extra_spec_fields=_KNATIVE_FIELDS

@@ -169,3 +169,12 @@ def test_version() -> None:
     from sidecar_lint import __version__
 
     assert cli("--version").stdout.strip() == f"sidecar-lint {__version__}"
+
+
+def test_dangling_symlink_is_reported_and_others_still_linted(tmp_path: Path) -> None:
+    (tmp_path / "bad.yaml").write_text(BAD)
+    os.symlink(tmp_path / "gone.yaml", tmp_path / "link.yaml")
+    proc = cli("--format", "text", str(tmp_path))
+    assert proc.returncode == 2
+    assert "link.yaml: cannot read: No such file or directory" in proc.stdout
+    assert "SL101" in proc.stdout

@@ -44,6 +44,7 @@ def unknown_field(workload: Workload, ctx: CheckContext) -> Iterator[Violation]:
         ]
     containers = {c.pointer: c for c in workload.containers}
     extra = workload.kind.extra_spec_fields
+    extra_container = workload.kind.extra_container_fields
     stack = list(reversed(roots))
     while stack:
         node, type_name, pointer = stack.pop()
@@ -56,6 +57,8 @@ def unknown_field(workload: Workload, ctx: CheckContext) -> Iterator[Violation]:
             if not isinstance(key, str):
                 continue
             if type_name == "PodSpec" and key in extra:
+                continue
+            if owner is not None and pointer == owner.pointer and key in extra_container:
                 continue
             child = (*pointer, key)
             if not tables.exists_in(type_name, key, version):
