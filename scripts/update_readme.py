@@ -20,7 +20,10 @@ def main() -> int:
     fresh = update_readme(current, builtin_rules())
     if args.check:
         if fresh != current:
-            print("README.md rule table is stale: run python scripts/update_readme.py", file=sys.stderr)
+            print(
+                "README.md rule table is stale: run python scripts/update_readme.py",
+                file=sys.stderr,
+            )
             return 1
         return 0
     README.write_text(fresh, encoding="utf-8")

@@ -148,7 +148,7 @@ def _matches(rule: RuleMeta, selector: str) -> bool:
     sel = selector.strip()
     if sel.upper() == "ALL":
         return True
-    return rule.name == sel.lower() or rule.code.startswith(sel.upper()) and len(sel) >= 2
+    return rule.name == sel.lower() or (rule.code.startswith(sel.upper()) and len(sel) >= 2)
 
 
 def find_rule(rules: Sequence[RuleMeta], key: str) -> RuleMeta | None:

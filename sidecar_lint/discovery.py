@@ -32,7 +32,9 @@ class DiscoveryError(Exception):
     """A path on the command line that cannot be linted at all (exit 2)."""
 
 
-def discover(paths: Iterable[str], excludes: Iterable[str] = (), stdin_name: str = "-") -> list[Input]:
+def discover(
+    paths: Iterable[str], excludes: Iterable[str] = (), stdin_name: str = "-"
+) -> list[Input]:
     """Expand command-line paths into a sorted, de-duplicated list of inputs."""
     patterns = tuple(excludes)
     found: dict[str, Input] = {}
@@ -140,7 +142,16 @@ def _git_listed(root: Path) -> list[str] | None:
     """Files below ``root`` that git does not ignore, relative to ``root``; None outside git."""
     try:
         proc = subprocess.run(
-            ["git", "-C", str(root), "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            [
+                "git",
+                "-C",
+                str(root),
+                "ls-files",
+                "-z",
+                "--cached",
+                "--others",
+                "--exclude-standard",
+            ],
             capture_output=True,
             timeout=60,
             check=False,

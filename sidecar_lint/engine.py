@@ -63,7 +63,9 @@ class Linter:
         try:
             params = spec.build_params(rule.default_params)
         except ValidationError as err:
-            raise CatalogueError(f"rule {rule.code}: invalid params: {err.errors()[0]['msg']}") from err
+            raise CatalogueError(
+                f"rule {rule.code}: invalid params: {err.errors()[0]['msg']}"
+            ) from err
         return ActiveRule(rule, spec, CheckContext(rule.code, params, self.options), rule.severity)
 
     def lint_text(self, text: str, path: str = "<string>") -> list[Finding]:

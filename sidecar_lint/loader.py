@@ -253,7 +253,9 @@ def _describe(err: yaml.MarkedYAMLError, line_offset: int) -> str:
     if ctx and err.problem and mark is not None:
         problem = err.problem_mark
         if problem is None or (mark.line, mark.column) != (problem.line, problem.column):
-            message += f" ({ctx} started at line {mark.line + line_offset + 1}, column {mark.column + 1})"
+            message += (
+                f" ({ctx} started at line {mark.line + line_offset + 1}, column {mark.column + 1})"
+            )
         else:
             message += f" ({ctx})"
     return message
@@ -362,7 +364,7 @@ def _apply_merges(
     explicit = [set(container) for container, _, _ in merges]
     for _ in range(len(merges) + 1):
         changed = False
-        for (container, sources, pointer), own in zip(merges, explicit):
+        for (container, sources, pointer), own in zip(merges, explicit, strict=True):
             for source_node in sources:
                 source_data = built.get(id(source_node))
                 if not isinstance(source_data, dict) or source_data is container:

@@ -17,7 +17,6 @@ counts only next to a main container. When nothing decides, the role is
 
 from __future__ import annotations
 
-import shlex
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -72,7 +71,9 @@ def sidecar_evidence(
         if hit is not None:
             entry, pattern = hit
             found.append(
-                Evidence(STRONG, f"image matches {entry.title} ('{pattern}')", entry.kind, entry.title)
+                Evidence(
+                    STRONG, f"image matches {entry.title} ('{pattern}')", entry.kind, entry.title
+                )
             )
         repo = catalog.image_repository(image)
         for pattern in extra.images:
@@ -82,7 +83,9 @@ def sidecar_evidence(
         known = catalog.known_by_name(name)
         if known is not None:
             found.append(
-                Evidence(STRONG, f"name is a known sidecar ({known.title})", known.kind, known.title)
+                Evidence(
+                    STRONG, f"name is a known sidecar ({known.title})", known.kind, known.title
+                )
             )
         for pattern in extra.names:
             if fnmatchcase(name.lower(), pattern.lower()):
@@ -159,16 +162,42 @@ def classify_containers(
         evidence = sidecar_evidence(c, extra)
         kind, title = _category(evidence)
         if c.get("restartPolicy") == "Always":
-            yield _view(workload, "initContainers", index, c, Role.NATIVE_SIDECAR,
-                        ("initContainers entry with restartPolicy: Always",), kind, title)
+            yield _view(
+                workload,
+                "initContainers",
+                index,
+                c,
+                Role.NATIVE_SIDECAR,
+                ("initContainers entry with restartPolicy: Always",),
+                kind,
+                title,
+            )
         else:
-            yield _view(workload, "initContainers", index, c, Role.INIT,
-                        ("initContainers entry without restartPolicy: Always: runs to completion "
-                         "before the app starts",), None, None)
+            yield _view(
+                workload,
+                "initContainers",
+                index,
+                c,
+                Role.INIT,
+                (
+                    "initContainers entry without restartPolicy: Always: runs to completion "
+                    "before the app starts",
+                ),
+                None,
+                None,
+            )
     yield from _classify_regular(workload, extra)
     for index, c in raw_containers(spec, "ephemeralContainers"):
-        yield _view(workload, "ephemeralContainers", index, c, Role.EPHEMERAL,
-                    ("ephemeralContainers entry (debugging)",), None, None)
+        yield _view(
+            workload,
+            "ephemeralContainers",
+            index,
+            c,
+            Role.EPHEMERAL,
+            ("ephemeralContainers entry (debugging)",),
+            None,
+            None,
+        )
 
 
 def _classify_regular(workload: Workload, extra: SidecarPatterns) -> Iterator[ContainerView]:
@@ -185,7 +214,10 @@ def _classify_regular(workload: Workload, extra: SidecarPatterns) -> Iterator[Co
     names = {c.get("name"): i for i, c in entries if isinstance(c.get("name"), str)}
     annotated = workload.annotations.get(DEFAULT_CONTAINER_ANNOTATION)
     if isinstance(annotated, str) and annotated in names:
-        main, main_reason = names[annotated], f"named by the {DEFAULT_CONTAINER_ANNOTATION} annotation"
+        main, main_reason = (
+            names[annotated],
+            f"named by the {DEFAULT_CONTAINER_ANNOTATION} annotation",
+        )
     elif len(entries) == 1:
         main, main_reason = entries[0][0], "the only entry in containers[]"
     else:
@@ -200,7 +232,10 @@ def _classify_regular(workload: Workload, extra: SidecarPatterns) -> Iterator[Co
         else:
             plain = [i for i, _ in entries if not any(e.strength >= MEDIUM for e in evidence[i])]
             if len(plain) == 1 and len(entries) > 1:
-                main, main_reason = plain[0], "the only entry in containers[] with no sidecar evidence"
+                main, main_reason = (
+                    plain[0],
+                    "the only entry in containers[] with no sidecar evidence",
+                )
     for i, c in entries:
         found = evidence[i]
         kind, title = _category(found)
@@ -209,11 +244,22 @@ def _classify_regular(workload: Workload, extra: SidecarPatterns) -> Iterator[Co
             continue
         usable = [e for e in found if main is not None or e.strength >= MEDIUM]
         if usable:
-            yield _view(workload, "containers", i, c, Role.SIDECAR,
-                        tuple(e.reason for e in usable), kind, title)
+            yield _view(
+                workload,
+                "containers",
+                i,
+                c,
+                Role.SIDECAR,
+                tuple(e.reason for e in usable),
+                kind,
+                title,
+            )
         else:
-            why = ("no sidecar evidence, and another container is main" if main is not None
-                   else "the evidence does not decide between main and sidecar")
+            why = (
+                "no sidecar evidence, and another container is main"
+                if main is not None
+                else "the evidence does not decide between main and sidecar"
+            )
             yield _view(workload, "containers", i, c, Role.UNKNOWN, (why,), None, None)
 
 

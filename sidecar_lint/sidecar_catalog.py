@@ -34,16 +34,38 @@ class KnownSidecar:
 
 
 CATALOG: tuple[KnownSidecar, ...] = (
-    KnownSidecar("Istio proxy", "network-proxy", ("istio-proxy",), ("istio/proxyv2", "proxyv2"), True),
+    KnownSidecar(
+        "Istio proxy", "network-proxy", ("istio-proxy",), ("istio/proxyv2", "proxyv2"), True
+    ),
     KnownSidecar("Linkerd proxy", "network-proxy", ("linkerd-proxy",), ("linkerd/proxy",), True),
-    KnownSidecar("Envoy proxy", "network-proxy", ("envoy", "envoy-sidecar"), ("envoyproxy/envoy*",)),
+    KnownSidecar(
+        "Envoy proxy", "network-proxy", ("envoy", "envoy-sidecar"), ("envoyproxy/envoy*",)
+    ),
     KnownSidecar("AWS App Mesh Envoy", "network-proxy", ("envoy",), ("aws-appmesh-envoy",)),
-    KnownSidecar("Consul dataplane", "network-proxy", ("consul-dataplane",), ("hashicorp/consul-dataplane",), True),
+    KnownSidecar(
+        "Consul dataplane",
+        "network-proxy",
+        ("consul-dataplane",),
+        ("hashicorp/consul-dataplane",),
+        True,
+    ),
     KnownSidecar("Dapr sidecar", "network-proxy", ("daprd",), ("daprio/daprd",), True),
     KnownSidecar("Kuma sidecar", "network-proxy", ("kuma-sidecar",), ("kumahq/kuma-dp",), True),
-    KnownSidecar("oauth2-proxy", "network-proxy", ("oauth2-proxy",), ("oauth2-proxy/oauth2-proxy", "oauth2-proxy")),
-    KnownSidecar("kube-rbac-proxy", "network-proxy", ("kube-rbac-proxy",), ("kube-rbac-proxy", "brancz/kube-rbac-proxy")),
-    KnownSidecar("Cloudflare tunnel", "network-proxy", ("cloudflared",), ("cloudflare/cloudflared",)),
+    KnownSidecar(
+        "oauth2-proxy",
+        "network-proxy",
+        ("oauth2-proxy",),
+        ("oauth2-proxy/oauth2-proxy", "oauth2-proxy"),
+    ),
+    KnownSidecar(
+        "kube-rbac-proxy",
+        "network-proxy",
+        ("kube-rbac-proxy",),
+        ("kube-rbac-proxy", "brancz/kube-rbac-proxy"),
+    ),
+    KnownSidecar(
+        "Cloudflare tunnel", "network-proxy", ("cloudflared",), ("cloudflare/cloudflared",)
+    ),
     KnownSidecar(
         "Cloud SQL Auth Proxy",
         "database-proxy",
@@ -54,7 +76,12 @@ CATALOG: tuple[KnownSidecar, ...] = (
     KnownSidecar(
         "Grafana dashboard/datasource sidecar (k8s-sidecar)",
         "config-reloader",
-        ("grafana-sc-dashboard", "grafana-sc-datasources", "grafana-sc-notifiers", "grafana-sc-plugins"),
+        (
+            "grafana-sc-dashboard",
+            "grafana-sc-datasources",
+            "grafana-sc-notifiers",
+            "grafana-sc-plugins",
+        ),
         ("kiwigrid/k8s-sidecar", "k8s-sidecar"),
     ),
     KnownSidecar(
@@ -63,11 +90,29 @@ CATALOG: tuple[KnownSidecar, ...] = (
         ("config-reloader", "prometheus-config-reloader"),
         ("prometheus-operator/prometheus-config-reloader", "prometheus-config-reloader"),
     ),
-    KnownSidecar("configmap-reload", "config-reloader", ("configmap-reload",), ("jimmidyson/configmap-reload", "configmap-reload")),
+    KnownSidecar(
+        "configmap-reload",
+        "config-reloader",
+        ("configmap-reload",),
+        ("jimmidyson/configmap-reload", "configmap-reload"),
+    ),
     KnownSidecar("git-sync", "file-sync", ("git-sync",), ("git-sync/git-sync", "git-sync")),
-    KnownSidecar("GCS FUSE sidecar", "file-sync", ("gke-gcsfuse-sidecar",), ("gcs-fuse-csi-driver-sidecar-mounter",), True),
-    KnownSidecar("Fluent Bit", "log-shipper", ("fluent-bit", "fluentbit"), ("fluent/fluent-bit", "fluent-bit")),
-    KnownSidecar("Fluentd", "log-shipper", ("fluentd",), ("fluent/fluentd*", "fluentd", "fluentd-gcp")),
+    KnownSidecar(
+        "GCS FUSE sidecar",
+        "file-sync",
+        ("gke-gcsfuse-sidecar",),
+        ("gcs-fuse-csi-driver-sidecar-mounter",),
+        True,
+    ),
+    KnownSidecar(
+        "Fluent Bit",
+        "log-shipper",
+        ("fluent-bit", "fluentbit"),
+        ("fluent/fluent-bit", "fluent-bit"),
+    ),
+    KnownSidecar(
+        "Fluentd", "log-shipper", ("fluentd",), ("fluent/fluentd*", "fluentd", "fluentd-gcp")
+    ),
     KnownSidecar("Filebeat", "log-shipper", ("filebeat",), ("beats/filebeat", "filebeat")),
     KnownSidecar("Vector", "log-shipper", ("vector",), ("timberio/vector",)),
     KnownSidecar("Promtail", "log-shipper", ("promtail",), ("grafana/promtail",)),
@@ -77,12 +122,28 @@ CATALOG: tuple[KnownSidecar, ...] = (
         ("otel-collector", "otc-container", "opentelemetry-collector"),
         ("otel/opentelemetry-collector*", "opentelemetry-collector*"),
     ),
-    KnownSidecar("Jaeger agent", "telemetry-agent", ("jaeger-agent",), ("jaegertracing/jaeger-agent",)),
-    KnownSidecar("Datadog agent", "telemetry-agent", ("datadog-agent",), ("datadoghq/agent", "datadog/agent")),
-    KnownSidecar("AWS X-Ray daemon", "telemetry-agent", ("xray-daemon",), ("amazon/aws-xray-daemon", "aws-xray-daemon")),
+    KnownSidecar(
+        "Jaeger agent", "telemetry-agent", ("jaeger-agent",), ("jaegertracing/jaeger-agent",)
+    ),
+    KnownSidecar(
+        "Datadog agent", "telemetry-agent", ("datadog-agent",), ("datadoghq/agent", "datadog/agent")
+    ),
+    KnownSidecar(
+        "AWS X-Ray daemon",
+        "telemetry-agent",
+        ("xray-daemon",),
+        ("amazon/aws-xray-daemon", "aws-xray-daemon"),
+    ),
     KnownSidecar("Open Policy Agent", "policy-agent", ("opa",), ("openpolicyagent/opa",)),
-    KnownSidecar("StatsD exporter", "metrics-exporter", ("statsd-exporter",), ("prom/statsd-exporter",)),
-    KnownSidecar("CSI sidecar", "csi-sidecar", ("node-driver-registrar", "liveness-probe"), ("sig-storage/csi-*", "sig-storage/livenessprobe")),
+    KnownSidecar(
+        "StatsD exporter", "metrics-exporter", ("statsd-exporter",), ("prom/statsd-exporter",)
+    ),
+    KnownSidecar(
+        "CSI sidecar",
+        "csi-sidecar",
+        ("node-driver-registrar", "liveness-probe"),
+        ("sig-storage/csi-*", "sig-storage/livenessprobe"),
+    ),
 )
 
 #: Name patterns that suggest a sidecar, weaker than the catalogue, with the category they imply.
@@ -106,11 +167,26 @@ NAME_PATTERNS: tuple[tuple[str, str | None], ...] = (
 )
 
 #: Images that are usually the main application but act as a sidecar in front of one.
-REVERSE_PROXY_IMAGES = ("nginx", "nginxinc/nginx-unprivileged", "nginx-unprivileged", "haproxy", "traefik", "caddy")
+REVERSE_PROXY_IMAGES = (
+    "nginx",
+    "nginxinc/nginx-unprivileged",
+    "nginx-unprivileged",
+    "haproxy",
+    "traefik",
+    "caddy",
+)
 
 _FOREVER = (
-    (re.compile(r"\btail\b[^|;&]*\s-[a-zA-Z+0-9]*[fF]\b"), "tails a file forever ('tail -f')", "log-shipper"),
-    (re.compile(r"\bwhile\s+(?:true|:|\[\s*1\s*\]|\(\(\s*1\s*\)\))\s*;?\s*do\b"), "loops forever ('while true')", None),
+    (
+        re.compile(r"\btail\b[^|;&]*\s-[a-zA-Z+0-9]*[fF]\b"),
+        "tails a file forever ('tail -f')",
+        "log-shipper",
+    ),
+    (
+        re.compile(r"\bwhile\s+(?:true|:|\[\s*1\s*\]|\(\(\s*1\s*\)\))\s*;?\s*do\b"),
+        "loops forever ('while true')",
+        None,
+    ),
     (re.compile(r"\bsleep\s+(?:inf|infinity)\b"), "sleeps forever ('sleep infinity')", None),
     (re.compile(r"\bfor\s*\(\(\s*;\s*;\s*\)\)"), "loops forever ('for ((;;))')", None),
 )

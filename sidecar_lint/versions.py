@@ -26,7 +26,9 @@ class KubeVersion:
         """Accept ``1.33``, ``v1.33`` and ``1.33.2``; raise ValueError otherwise."""
         match = _VERSION.match(str(text).strip())
         if not match:
-            raise ValueError(f"not a Kubernetes version: {text!r} (expected MAJOR.MINOR, e.g. 1.33)")
+            raise ValueError(
+                f"not a Kubernetes version: {text!r} (expected MAJOR.MINOR, e.g. 1.33)"
+            )
         return cls(int(match.group(1)), int(match.group(2)))
 
     def __lt__(self, other: object) -> bool:

@@ -258,8 +258,11 @@ def iter_workloads(
     classifier: Classifier | None = None,
 ) -> Iterator[Workload]:
     """Every pod template in ``document`` as a :class:`Workload` with roles assigned."""
-    if classifier is None:
-        from sidecar_lint.roles import classify_containers as classifier
+    classify = classifier
+    if classify is None:
+        from sidecar_lint.roles import classify_containers
+
+        classify = classify_containers
     data = document.data
     ref = document.ref
     entry = find_kind(ref.api_version, ref.kind, kinds)
@@ -281,7 +284,7 @@ def iter_workloads(
             spec=spec,
             metadata=metadata if isinstance(metadata, dict) else {},
         )
-        yield replace(bare, containers=tuple(classifier(bare)))
+        yield replace(bare, containers=tuple(classify(bare)))
 
 
 def raw_containers(spec: Mapping[str, Any], list_key: str) -> list[tuple[int, dict[str, Any]]]:
@@ -304,4 +307,3 @@ def get_at(data: Any, pointer: Pointer) -> Any:
         else:
             return None
     return node
-

@@ -25,8 +25,14 @@ spec:
 """
 
 
-def cli(*args: str, stdin: str | None = None, cwd: Path | None = None, env: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
-    base = {k: v for k, v in os.environ.items() if k not in ("GITHUB_ACTIONS", "FORCE_COLOR", "NO_COLOR")}
+def cli(
+    *args: str, stdin: str | None = None, cwd: Path | None = None, env: dict[str, str] | None = None
+):  # type: ignore[no-untyped-def]
+    base = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("GITHUB_ACTIONS", "FORCE_COLOR", "NO_COLOR")
+    }
     base["PYTHONPATH"] = str(ROOT)
     return subprocess.run(
         [sys.executable, "-m", "sidecar_lint", *args],
@@ -75,7 +81,9 @@ def test_unknown_selector_and_version_are_usage_errors(tmp_path: Path) -> None:
 def test_missing_path_exits_2() -> None:
     proc = cli("does/not/exist.yaml")
     assert proc.returncode == 2
-    assert proc.stderr.strip() == "sidecar-lint: error: does/not/exist.yaml: no such file or directory"
+    assert (
+        proc.stderr.strip() == "sidecar-lint: error: does/not/exist.yaml: no such file or directory"
+    )
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root can read any file")
@@ -145,8 +153,12 @@ def test_show_roles() -> None:
     assert proc.returncode == 0
     lines = proc.stdout.splitlines()
     assert lines[0].startswith("examples/grafana.yaml:15: Deployment monitoring/grafana")
-    assert any("grafana-sc-dashboard" in l and "sidecar (config-reloader)" in l for l in lines)
-    assert any(l.split()[1:3] == ["grafana", "main"] for l in lines if l.strip().startswith("containers[2]"))
+    assert any("grafana-sc-dashboard" in ln and "sidecar (config-reloader)" in ln for ln in lines)
+    assert any(
+        ln.split()[1:3] == ["grafana", "main"]
+        for ln in lines
+        if ln.strip().startswith("containers[2]")
+    )
     data = json.loads(cli("--show-roles", "--format", "json", "examples/grafana.yaml").stdout)
     assert [c["role"] for c in data[0]["containers"]] == ["sidecar", "sidecar", "main"]
 

@@ -19,11 +19,17 @@ def _tree(root: Path, files: list[str]) -> None:
 
 
 def _names(root: Path, *args: str, excludes: tuple[str, ...] = ()) -> list[str]:
-    return [os.path.relpath(i.path, root) for i in discover([str(root / a) for a in args or ("",)], excludes)]
+    return [
+        os.path.relpath(i.path, root)
+        for i in discover([str(root / a) for a in args or ("",)], excludes)
+    ]
 
 
 def test_walk_finds_manifests_and_skips_hidden_dirs(tmp_path: Path) -> None:
-    _tree(tmp_path, ["a.yaml", "b.yml", "c.json", "d.txt", "sub/e.YAML", ".hidden/f.yaml", "sub/.git/g.yaml"])
+    _tree(
+        tmp_path,
+        ["a.yaml", "b.yml", "c.json", "d.txt", "sub/e.YAML", ".hidden/f.yaml", "sub/.git/g.yaml"],
+    )
     assert _names(tmp_path) == ["a.yaml", "b.yml", "c.json", "sub/e.YAML"]
 
 
@@ -35,7 +41,10 @@ def test_symlink_loops_terminate(tmp_path: Path) -> None:
 
 
 def test_gitignore_is_honoured_inside_a_work_tree(tmp_path: Path) -> None:
-    _tree(tmp_path, ["keep.yaml", "build/out.yaml", "charts/x/templates/t.yaml", "charts/x/values.yaml"])
+    _tree(
+        tmp_path,
+        ["keep.yaml", "build/out.yaml", "charts/x/templates/t.yaml", "charts/x/values.yaml"],
+    )
     (tmp_path / ".gitignore").write_text("build/\ntemplates/\n")
     subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
     assert _names(tmp_path) == ["charts/x/values.yaml", "keep.yaml"]

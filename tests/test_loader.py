@@ -45,7 +45,9 @@ def _docs(text: str, path: str = "f.yaml"):  # type: ignore[no-untyped-def]
 def test_multi_document_positions_for_keys_values_and_entries() -> None:
     first, second = _docs(MULTI)
     assert first.locate(("spec", "sidecarContainers"), "key")[0] == Span(7, 3, 7, 20)
-    assert first.locate(("spec", "containers", 0, "resources", "requests", "cpu"))[0] == Span(14, 16, 14, 20)
+    assert first.locate(("spec", "containers", 0, "resources", "requests", "cpu"))[0] == Span(
+        14, 16, 14, 20
+    )
     entry = first.locate(("spec", "containers", 0))[0]
     assert (entry.start_line, entry.start_col, entry.end_line) == (10, 7, 14)
     assert second.locate(("metadata", "name"))[0] == Span(19, 9, 19, 15)
@@ -59,7 +61,9 @@ def test_crlf_and_bom_do_not_shift_positions(newline: str, bom: bytes) -> None:
     loaded = load_bytes("f.yaml", raw)
     first = loaded.documents[0]
     assert first.locate(("spec", "sidecarContainers"), "key")[0] == Span(7, 3, 7, 20)
-    assert first.locate(("spec", "containers", 0, "resources", "requests", "cpu"))[0] == Span(14, 16, 14, 20)
+    assert first.locate(("spec", "containers", 0, "resources", "requests", "cpu"))[0] == Span(
+        14, 16, 14, 20
+    )
     assert loaded.source.line(7) == "  sidecarContainers:"
 
 
@@ -94,7 +98,10 @@ items:
 
 
 def test_other_list_kinds_expand_too() -> None:
-    text = "apiVersion: v1\nkind: PodList\nitems:\n- {apiVersion: v1, kind: Pod, metadata: {name: p}}\n"
+    text = (
+        "apiVersion: v1\nkind: PodList\nitems:\n"
+        "- {apiVersion: v1, kind: Pod, metadata: {name: p}}\n"
+    )
     assert [d.ref.kind for d in _docs(text)] == ["Pod"]
 
 
@@ -103,7 +110,9 @@ def test_json_positions_and_json_number_semantics() -> None:
         "apiVersion": "v1",
         "kind": "Pod",
         "metadata": {"name": "j"},
-        "spec": {"containers": [{"name": "c", "image": "nginx", "resources": {"limits": {"cpu": 1e3}}}]},
+        "spec": {
+            "containers": [{"name": "c", "image": "nginx", "resources": {"limits": {"cpu": 1e3}}}]
+        },
     }
     text = json.dumps(payload, indent="\t")
     (doc,) = _docs(text, "pod.json")
@@ -122,7 +131,10 @@ def test_invalid_json_reports_its_position() -> None:
 
 
 def test_broken_document_keeps_earlier_and_later_documents() -> None:
-    text = "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\n---\nx: [\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: c}\n"
+    text = (
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\n---\nx: [\n---\n"
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: c}\n"
+    )
     loaded = load_source(SourceFile("f.yaml", text))
     assert [d.ref.name for d in loaded.documents] == ["a", "c"]
     assert [d.index for d in loaded.documents] == [0, 2]
@@ -131,7 +143,10 @@ def test_broken_document_keeps_earlier_and_later_documents() -> None:
 
 def test_no_tag_is_ever_constructed() -> None:
     marker = Path("never-created-by-sidecar-lint")
-    text = f'apiVersion: v1\nkind: Pod\nmetadata:\n  name: !!python/object/apply:os.system ["touch {marker}"]\n'
+    text = (
+        "apiVersion: v1\nkind: Pod\nmetadata:\n"
+        f'  name: !!python/object/apply:os.system ["touch {marker}"]\n'
+    )
     loaded = load_source(SourceFile("f.yaml", text))
     (doc,) = loaded.documents
     assert not marker.exists()
@@ -170,7 +185,16 @@ def test_binary_and_non_utf8_input_are_problems_not_crashes() -> None:
 
 def test_stdin_positions_with_stdin_filename(tmp_path: Path) -> None:
     proc = subprocess.run(
-        [sys.executable, "-m", "sidecar_lint", "--format", "json", "--stdin-filename", "rendered.yaml", "-"],
+        [
+            sys.executable,
+            "-m",
+            "sidecar_lint",
+            "--format",
+            "json",
+            "--stdin-filename",
+            "rendered.yaml",
+            "-",
+        ],
         input=MULTI.replace("\n", "\r\n").encode(),
         capture_output=True,
         cwd=tmp_path,
@@ -180,7 +204,10 @@ def test_stdin_positions_with_stdin_filename(tmp_path: Path) -> None:
     report = json.load(io.BytesIO(proc.stdout))
     (finding,) = [f for f in report["findings"] if f["code"] == "SL101"]
     assert (finding["file"], finding["line"], finding["column"], finding["endColumn"]) == (
-        "rendered.yaml", 7, 3, 20
+        "rendered.yaml",
+        7,
+        3,
+        20,
     )
 
 

@@ -29,7 +29,17 @@ def test_wheel_ships_rules_and_runs_from_site_packages(tmp_path: Path) -> None:
 
     target = tmp_path / "site"
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(target), str(wheel)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--no-deps",
+            "--target",
+            str(target),
+            str(wheel),
+        ],
         check=True,
     )
     env = {**os.environ, "PYTHONPATH": str(target)}
@@ -46,6 +56,10 @@ def test_wheel_ships_rules_and_runs_from_site_packages(tmp_path: Path) -> None:
     assert '"code": "SL101"' in proc.stdout
     listing = subprocess.run(
         [sys.executable, "-c", "import sidecar_lint.catalogue as c; print(c.builtin_rules_dir())"],
-        cwd=tmp_path, env=env, capture_output=True, text=True, check=True,
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert str(target) in listing.stdout

@@ -51,13 +51,18 @@ def test_case(code: str, stem: str, case: dict[str, Any]) -> None:
     got = [(f.span.start_line, f.span.start_col) for f in findings]
     expected = case.get("expect") or []
     want = [(e["line"], e["column"]) for e in expected]
-    assert got == want, "\n".join(f"{f.span.start_line}:{f.span.start_col} {f.message}" for f in findings)
-    for finding, exp in zip(findings, expected):
+    assert got == want, "\n".join(
+        f"{f.span.start_line}:{f.span.start_col} {f.message}" for f in findings
+    )
+    for finding, exp in zip(findings, expected, strict=True):
         fragment = exp.get("message")
         if fragment:
             assert fragment in finding.message, finding.message
         if "endLine" in exp:
-            assert (finding.span.end_line, finding.span.end_col) == (exp["endLine"], exp["endColumn"])
+            assert (finding.span.end_line, finding.span.end_col) == (
+                exp["endLine"],
+                exp["endColumn"],
+            )
         if "container" in exp:
             assert finding.container == exp["container"]
 
@@ -70,4 +75,6 @@ def test_case_files_are_well_formed() -> None:
         names = [c["name"] for c in data["cases"]]
         assert len(names) == len(set(names)), f"{path}: duplicate case names"
         assert any(c.get("expect") for c in data["cases"]), f"{path}: no case that must fire"
-        assert any(not c.get("expect") for c in data["cases"]), f"{path}: no case that must stay silent"
+        assert any(not c.get("expect") for c in data["cases"]), (
+            f"{path}: no case that must stay silent"
+        )

@@ -14,11 +14,7 @@ RULES = builtin_rules()
 
 
 def _cases(kind: str) -> list[tuple[RuleMeta, int]]:
-    return [
-        (rule, i)
-        for rule in RULES
-        for i in range(len(getattr(rule.examples, kind)))
-    ]
+    return [(rule, i) for rule in RULES for i in range(len(getattr(rule.examples, kind)))]
 
 
 @pytest.mark.parametrize(

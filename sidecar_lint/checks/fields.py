@@ -76,7 +76,8 @@ def unknown_field(workload: Workload, ctx: CheckContext) -> Iterator[Violation]:
                 stack.append((value, info.type_name, child))
             elif info.shape == "list" and isinstance(value, list):
                 stack.extend(
-                    (item, info.type_name, (*child, i)) for i, item in reversed(list(enumerate(value)))
+                    (item, info.type_name, (*child, i))
+                    for i, item in reversed(list(enumerate(value)))
                 )
             elif info.shape == "map" and isinstance(value, dict):
                 stack.extend((v, info.type_name, (*child, k)) for k, v in value.items())
@@ -109,7 +110,10 @@ def _message(
                 f"(target is {version}); raise --kubernetes-version or remove it"
             )
         if info.until is not None:
-            return f"{subject}: '{key}' was removed after Kubernetes {info.until} (target is {version})"
+            return (
+                f"{subject}: '{key}' was removed after Kubernetes {info.until} "
+                f"(target is {version})"
+            )
     valid = sorted(tables.fields(type_name, version))
     lowered = {f.lower(): f for f in valid}
     guess = lowered.get(key.lower()) or next(
@@ -149,4 +153,3 @@ def _duplicates(workload: Workload) -> Iterator[Violation]:
             container=owner,
             pointer=(*dup.mapping, dup.key),
         )
-

@@ -24,7 +24,6 @@ from sidecar_lint.versions import DEFAULT_KUBERNETES_VERSION, KubeVersion
 Scope = Literal["source", "document", "workload"]
 
 
-
 @dataclass(frozen=True)
 class CheckOptions:
     """Run-wide settings every check may read."""

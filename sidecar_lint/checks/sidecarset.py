@@ -106,7 +106,8 @@ def _update_strategy(strategy: Mapping[str, Any], label: str) -> Iterator[Violat
         )
     if "selector" in strategy and _empty_selector(strategy["selector"]):
         yield Violation(
-            f"{label}: empty updateStrategy.selector is not valid; remove it or give it matchLabels",
+            f"{label}: empty updateStrategy.selector is not valid; remove it or give it "
+            "matchLabels",
             pointer=(*at, "selector"),
             target="key",
         )
@@ -218,8 +219,7 @@ def _resources_policy(container: ContainerView, who: str) -> Iterator[Violation]
     expr = policy.get("resourcesExpr")
     if not isinstance(expr, dict) or not (expr.get("limits") or expr.get("requests")):
         yield Violation(
-            f"{who}: resourcesPolicy needs at least one of limits or requests under "
-            "resourcesExpr",
+            f"{who}: resourcesPolicy needs at least one of limits or requests under resourcesExpr",
             pointer=at,
             target="key",
             container=container,

@@ -28,12 +28,16 @@ def render_text(
     if statistics:
         counts = Counter((f.code, f.name, f.severity.value) for f in result.findings)
         for (code, name, severity), n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
-            out.append(f"{n:>5}  {paint(_BOLD, code)}  {paint(_COLORS[severity], severity):<7}  {name}")
+            out.append(
+                f"{n:>5}  {paint(_BOLD, code)}  {paint(_COLORS[severity], severity):<7}  {name}"
+            )
     else:
         for finding in result.findings:
             out.append(_headline(finding, paint))
             if not quiet:
-                out.extend(_snippet(finding, read_line(finding.path, finding.span.start_line), paint))
+                out.extend(
+                    _snippet(finding, read_line(finding.path, finding.span.start_line), paint)
+                )
     for error in result.errors:
         out.append(f"{paint(_COLORS['error'], 'error')}: {error}")
     if not quiet or result.findings or result.errors:
@@ -82,6 +86,5 @@ def summary_line(result: RunResult) -> str:
     n = len(result.findings)
     affected = len({f.path for f in result.findings})
     return (
-        f"Found {n} problem{'s' if n != 1 else ''} ({', '.join(parts)}) "
-        f"in {affected} of {files}."
+        f"Found {n} problem{'s' if n != 1 else ''} ({', '.join(parts)}) in {affected} of {files}."
     )
