@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import yaml
+import yaml.reader
 from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
@@ -191,7 +192,13 @@ def _load_yaml(
         except RecursionError:
             line, column = line_offset, 0
             message = "nesting is too deep to read"
-        except yaml.YAMLError as err:  # reader errors: control characters and the like
+        except yaml.reader.ReaderError as err:  # control characters and the like
+            line = text.count("\n", 0, err.position)
+            column = err.position - (text.rfind("\n", 0, err.position) + 1)
+            char = err.character if isinstance(err.character, str) else chr(err.character)
+            message = f"unacceptable character {char!r} (#x{ord(char):04x}): {err.reason}"
+            line += line_offset
+        except yaml.YAMLError as err:  # pragma: no cover - every other error is marked
             line, column, message = line_offset, 0, str(err).splitlines()[0]
         finally:
             loader.dispose()

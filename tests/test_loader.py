@@ -216,3 +216,12 @@ def _env() -> dict[str, str]:
 
     root = str(Path(__file__).resolve().parent.parent)
     return {**os.environ, "PYTHONPATH": root + os.pathsep + os.environ.get("PYTHONPATH", "")}
+
+
+def test_control_characters_point_at_the_character() -> None:
+    loaded = load_source(
+        SourceFile("c.yaml", 'apiVersion: v1\nkind: Pod\nmetadata: {name: "a\x07b"}\n')
+    )
+    (problem,) = loaded.problems
+    assert (problem.line + 1, problem.column + 1) == (3, 20)
+    assert "#x0007" in problem.message
