@@ -30,6 +30,7 @@ class RuleExample(BaseModel):
     title: str = Field(min_length=1)
     manifest: str = Field(min_length=1)
     kubernetes_version: str | None = Field(default=None, alias="kubernetesVersion")
+    report_unused_ignores: bool = Field(default=False, alias="reportUnusedIgnores")
 
 
 class RuleExamples(BaseModel):
@@ -53,7 +54,7 @@ class RuleMeta(BaseModel):
 
     model_config = _STRICT
 
-    code: str = Field(pattern=r"^SL\d{3}$")
+    code: str = Field(pattern=r"^[A-Z][A-Z0-9]*\d{3}$")
     name: str = Field(pattern=r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
     title: str = Field(min_length=1)
     severity: Severity
@@ -107,13 +108,24 @@ def load_rule_file(path: Path) -> RuleMeta:
     return rule
 
 
-def load_rules(directories: Iterable[Path]) -> tuple[RuleMeta, ...]:
-    """All rules of ``directories`` sorted by code; codes and names must be unique."""
+def load_rules(
+    directories: Iterable[Path], builtin: bool = True
+) -> tuple[RuleMeta, ...]:
+    """All rules of ``directories`` sorted by code; codes and names must be unique.
+
+    Built-in rules use the ``SL`` prefix; user rule directories must not, so
+    a later built-in rule can never collide with a team's own.
+    """
     rules: list[RuleMeta] = []
     for directory in directories:
         if not directory.is_dir():
             raise CatalogueError(f"{directory}: rule directory not found")
-        rules.extend(load_rule_file(p) for p in sorted(directory.glob("*.yaml")))
+        for path in sorted(directory.glob("*.yaml")):
+            rule = load_rule_file(path)
+            if rule.code.startswith("SL") != builtin:
+                need = "must use the SL prefix" if builtin else "must not use the reserved SL prefix"
+                raise CatalogueError(f"{path}: rule code {rule.code} {need}")
+            rules.append(rule)
     seen: dict[str, str] = {}
     for rule in rules:
         for key in (rule.code, rule.name):

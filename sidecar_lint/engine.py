@@ -2,22 +2,45 @@
 
 The loop is file → document → workload; each rule's check runs at the scope
 it registered for. Violations point at paths; here they become findings with
-exact spans, the object they belong to and the container they name.
+exact spans, the object they belong to and the container they name. Then
+in-source suppressions mark what the author chose to accept.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from pydantic import ValidationError
 
-from sidecar_lint.catalogue import CatalogueError, RuleMeta
+from sidecar_lint import suppressions
+from sidecar_lint.catalogue import CatalogueError, RuleMeta, find_rule, select_rules
 from sidecar_lint.checks.registry import CheckContext, CheckOptions, CheckSpec, get_check
 from sidecar_lint.document import Document, SourceFile
 from sidecar_lint.findings import Finding, Severity, Violation
 from sidecar_lint.loader import LoadedSource, load_source
 from sidecar_lint.workload import BUILTIN_KINDS, Classifier, WorkloadKind, iter_workloads
+
+_SCOPES = ("source", "document", "workload", "suppressions")
+
+
+@dataclass(frozen=True)
+class RuleTuning:
+    """A severity (``off`` disables the rule) and parameter values for one rule."""
+
+    severity: str | None = None
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PathOverride:
+    """Rule selection and tuning for files that match ``globs``."""
+
+    globs: tuple[str, ...]
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    rules: Mapping[str, RuleTuning] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -38,6 +61,7 @@ class Summary:
     documents: int = 0
     objects: int = 0
     workloads: int = 0
+    suppressed: int = 0
 
 
 class Linter:
@@ -49,52 +73,116 @@ class Linter:
         options: CheckOptions | None = None,
         kinds: Sequence[WorkloadKind] = BUILTIN_KINDS,
         classifier: Classifier | None = None,
+        tuning: Mapping[str, RuleTuning] | None = None,
+        overrides: Sequence[PathOverride] = (),
     ) -> None:
         self.options = options or CheckOptions()
         self.kinds = tuple(kinds)
         self.classifier = classifier
         self.summary = Summary()
-        self.rules = [self._activate(rule) for rule in rules]
+        self.base_rules = tuple(rules)
+        self.tuning = _by_code(rules, tuning or {}, "rules")
+        self.overrides = tuple(overrides)
+        self._override_tuning = [_by_code(rules, o.rules, "overrides") for o in self.overrides]
+        self._plans: dict[tuple[int, ...], dict[str, list[ActiveRule]]] = {}
+        self.rules = self._plan(())["all"]
+        for i in range(len(self.overrides)):  # validate every override's parameters up front
+            self._plan((i,))
 
-    def _activate(self, rule: RuleMeta) -> ActiveRule:
+    def _plan(self, matched: tuple[int, ...]) -> dict[str, list[ActiveRule]]:
+        """The active rules, by scope, for files matching the overrides ``matched``."""
+        cached = self._plans.get(matched)
+        if cached is not None:
+            return cached
+        rules = list(self.base_rules)
+        merged: dict[str, RuleTuning] = dict(self.tuning)
+        for i in matched:
+            override = self.overrides[i]
+            if override.select or override.ignore:
+                rules = select_rules(rules, override.select, override.ignore)
+            for code, tune in self._override_tuning[i].items():
+                base = merged.get(code, RuleTuning())
+                merged[code] = RuleTuning(
+                    tune.severity or base.severity, {**base.params, **tune.params}
+                )
+        active = [
+            a for a in (self._activate(r, merged.get(r.code, RuleTuning())) for r in rules) if a
+        ]
+        plan = {scope: [a for a in active if a.spec.scope == scope] for scope in _SCOPES}
+        plan["all"] = active
+        self._plans[matched] = plan
+        return plan
+
+    def _activate(self, rule: RuleMeta, tune: RuleTuning) -> ActiveRule | None:
+        if tune.severity == "off":
+            return None
         spec = get_check(rule.check)
         if spec is None:
             raise CatalogueError(f"rule {rule.code}: unknown check implementation {rule.check!r}")
-        try:
-            params = spec.build_params(rule.default_params)
-        except ValidationError as err:
+        unknown = sorted(set(tune.params) - set(rule.params))
+        if unknown:
             raise CatalogueError(
-                f"rule {rule.code}: invalid params: {err.errors()[0]['msg']}"
+                f"rule {rule.code}: unknown parameter(s) {', '.join(unknown)}; "
+                f"known: {', '.join(rule.params) or 'none'}"
+            )
+        try:
+            params = spec.build_params({**rule.default_params, **tune.params})
+        except ValidationError as err:
+            first = err.errors()[0]
+            where = ".".join(str(p) for p in first["loc"])
+            raise CatalogueError(
+                f"rule {rule.code}: invalid parameter {where}: {first['msg']}"
             ) from err
-        return ActiveRule(rule, spec, CheckContext(rule.code, params, self.options), rule.severity)
+        severity = Severity(tune.severity) if tune.severity else rule.severity
+        return ActiveRule(rule, spec, CheckContext(rule.code, params, self.options), severity)
+
+    def rules_for(self, path: str) -> dict[str, list[ActiveRule]]:
+        """The plan for one file path (overrides matched by glob)."""
+        if not self.overrides:
+            return self._plan(())
+        from sidecar_lint.config import matches_any
+
+        matched = tuple(i for i, o in enumerate(self.overrides) if matches_any(path, o.globs))
+        return self._plan(matched)
 
     def lint_text(self, text: str, path: str = "<string>") -> list[Finding]:
         """Convenience for tests and examples: lint one in-memory file."""
         return self.lint(load_source(SourceFile(path, text)))
 
-    def lint(self, loaded: LoadedSource) -> list[Finding]:
-        """All findings for one file, sorted."""
+    def lint(self, loaded: LoadedSource, match_path: str | None = None) -> list[Finding]:
+        """All findings for one file, sorted; suppressed ones are marked, not dropped.
+
+        ``match_path`` is the path overrides are matched against (relative to
+        the configuration file's directory); it defaults to the reported path.
+        """
+        plan = self.rules_for(match_path or loaded.source.path)
+        source = loaded.source
         findings: list[Finding] = []
         self.summary.files += 1
         self.summary.documents += len({d.index for d in loaded.documents}) + len(loaded.problems)
-        by_scope = {
-            scope: [r for r in self.rules if r.spec.scope == scope]
-            for scope in ("source", "document", "workload")
-        }
-        for rule in by_scope["source"]:
-            findings.extend(self._run(rule, loaded, None, loaded.source))
+        directives = _scan(source)
+        for rule in plan["source"]:
+            findings.extend(self._run(rule, loaded, None, source))
         for doc in loaded.documents:
             if not doc.is_kubernetes_object:
                 continue
             self.summary.objects += 1
-            for rule in by_scope["document"]:
-                findings.extend(self._run(rule, doc, doc, loaded.source))
-            if not by_scope["workload"]:
-                continue
-            for workload in iter_workloads(doc, self.kinds, self.classifier):
+            for rule in plan["document"]:
+                findings.extend(self._run(rule, doc, doc, source))
+            workloads = list(iter_workloads(doc, self.kinds, self.classifier))
+            if suppressions.ANNOTATION in source.text:
+                suppressions.add_annotations(
+                    directives, doc, [w.template_pointer for w in workloads]
+                )
+            for workload in workloads:
                 self.summary.workloads += 1
-                for rule in by_scope["workload"]:
-                    findings.extend(self._run(rule, workload, doc, loaded.source))
+                for rule in plan["workload"]:
+                    findings.extend(self._run(rule, workload, doc, source))
+        findings = suppressions.apply(directives, findings)
+        if self.options.report_unused_ignores:
+            for rule in plan["suppressions"]:
+                findings.extend(self._run(rule, directives, None, source))
+        self.summary.suppressed += sum(1 for f in findings if f.suppression is not None)
         findings.sort(key=Finding.sort_key)
         return findings
 
@@ -103,6 +191,27 @@ class Linter:
     ) -> Iterable[Finding]:
         for violation in rule.spec.fn(subject, rule.context):
             yield resolve(rule, violation, doc, source)
+
+
+def _scan(source: SourceFile) -> suppressions.FileSuppressions:
+    if "sidecar-lint:" not in source.text:
+        return suppressions.FileSuppressions()
+    return suppressions.scan_comments(source.lines)
+
+
+def _by_code(
+    rules: Sequence[RuleMeta], tuning: Mapping[str, RuleTuning], where: str
+) -> dict[str, RuleTuning]:
+    """Key tuning by rule code, accepting codes or names; unknown keys are errors."""
+    from sidecar_lint.catalogue import builtin_rules
+
+    out: dict[str, RuleTuning] = {}
+    for key, tune in tuning.items():
+        rule = find_rule(rules, key) or find_rule(builtin_rules(), key)
+        if rule is None:
+            raise CatalogueError(f"{where}: no rule {key!r}; see --list-rules")
+        out[rule.code] = tune
+    return out
 
 
 def resolve(
@@ -135,9 +244,15 @@ def resolve(
 
 @dataclass
 class RunResult:
-    """Everything a run produced, for reporters and the exit code."""
+    """Everything a run produced, for reporters and the exit code.
+
+    ``findings`` holds only what counts; suppressed findings (in-source or by
+    baseline) are kept apart so SARIF can still list them as suppressed.
+    """
 
     findings: list[Finding] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)  # files that could not be read
     summary: Summary = field(default_factory=Summary)
     rules: Sequence[RuleMeta] = ()
+    suppressed: list[Finding] = field(default_factory=list)
+

@@ -47,6 +47,15 @@ class Fix:
 
 
 @dataclass(frozen=True)
+class Suppression:
+    """Why a finding is not counted: an in-source directive or a baseline entry."""
+
+    kind: Literal["inSource", "external"]
+    justification: str | None = None
+    source: str = "comment"  # "comment", "file", "annotation", "baseline"
+
+
+@dataclass(frozen=True)
 class Violation:
     """What a check reports: a message and where, by pointer or (rarely) by span.
 
@@ -79,11 +88,36 @@ class Finding:
     pointer: Pointer = ()
     document_index: int | None = None
     fix: Fix | None = None
+    suppression: Suppression | None = None
     extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     def sort_key(self) -> tuple[Any, ...]:
         """File, position, then code and message: stable whatever the run order."""
         return (self.path, self.span, self.code, self.message, self.container or "")
+
+    @property
+    def fingerprint(self) -> str:
+        """Stable identity across edits that move lines: rule, object, container, path.
+
+        Used by SARIF ``partialFingerprints`` and by baselines, so a finding
+        stays "the same finding" when unrelated lines are added above it.
+        """
+        import hashlib
+
+        obj = self.object
+        parts = [
+            self.code,
+            self.path,
+            obj.api_version if obj else "",
+            obj.kind if obj else "",
+            (obj.namespace or "") if obj else "",
+            (obj.name or "") if obj else "",
+            self.container or "",
+            format_pointer(self.pointer),
+        ]
+        if obj is None:  # file-level problems (parse errors) have nothing better than text
+            parts.append(self.message)
+        return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:32]
 
     def json_pointer_text(self) -> str:
         """``spec.template.spec.containers[1].image`` — how Kubernetes writes field paths."""

@@ -19,11 +19,22 @@ def lint(
     select: Sequence[str] = (),
     version: str = "1.33",
     path: str = "test.yaml",
+    report_unused_ignores: bool = False,
+    counted_only: bool = True,
 ) -> list[Finding]:
-    """Lint a (dedented) manifest with the selected built-in rules."""
+    """Lint a (dedented) manifest with the selected built-in rules.
+
+    Suppressed findings are left out unless ``counted_only`` is False.
+    """
     rules = select_rules(builtin_rules(), list(select))
-    linter = Linter(rules, CheckOptions(kubernetes_version=KubeVersion.parse(version)))
-    return linter.lint_text(textwrap.dedent(text), path)
+    options = CheckOptions(
+        kubernetes_version=KubeVersion.parse(version), report_unused_ignores=report_unused_ignores
+    )
+    linter = Linter(rules, options)
+    found = linter.lint_text(textwrap.dedent(text), path)
+    if counted_only:
+        found = [f for f in found if f.suppression is None]
+    return found
 
 
 @pytest.fixture

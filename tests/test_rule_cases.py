@@ -46,8 +46,12 @@ CASES = _load()
 def test_case(code: str, stem: str, case: dict[str, Any]) -> None:
     assert stem.startswith(code), f"{stem}.yaml declares rule {code}"
     findings = lint(
-        case["manifest"], select=[code], version=str(case.get("kubernetesVersion", "1.33"))
+        case["manifest"],
+        select=case.get("select", [code]),
+        version=str(case.get("kubernetesVersion", "1.33")),
+        report_unused_ignores=bool(case.get("reportUnusedIgnores", False)),
     )
+    findings = [f for f in findings if f.code == code]
     got = [(f.span.start_line, f.span.start_col) for f in findings]
     expected = case.get("expect") or []
     want = [(e["line"], e["column"]) for e in expected]

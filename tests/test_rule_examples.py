@@ -22,7 +22,11 @@ def _cases(kind: str) -> list[tuple[RuleMeta, int]]:
 )
 def test_bad_example_fires(rule: RuleMeta, index: int) -> None:
     example = rule.examples.bad[index]
-    findings = lint(example.manifest, version=example.kubernetes_version or "1.33")
+    findings = lint(
+        example.manifest,
+        version=example.kubernetes_version or "1.33",
+        report_unused_ignores=example.report_unused_ignores,
+    )
     assert rule.code in {f.code for f in findings}, f"{rule.code} bad example '{example.title}'"
 
 
@@ -31,7 +35,11 @@ def test_bad_example_fires(rule: RuleMeta, index: int) -> None:
 )
 def test_good_example_is_silent(rule: RuleMeta, index: int) -> None:
     example = rule.examples.good[index]
-    findings = lint(example.manifest, version=example.kubernetes_version or "1.33")
+    findings = lint(
+        example.manifest,
+        version=example.kubernetes_version or "1.33",
+        report_unused_ignores=example.report_unused_ignores,
+    )
     assert not [f for f in findings if f.code == rule.code], [f.message for f in findings]
 
 

@@ -20,8 +20,9 @@ from pydantic import BaseModel
 from sidecar_lint.findings import Violation
 from sidecar_lint.versions import DEFAULT_KUBERNETES_VERSION, KubeVersion
 
-#: What a check is handed: a whole file, one Kubernetes object, or one pod template.
-Scope = Literal["source", "document", "workload"]
+#: What a check is handed: a whole file, one Kubernetes object, one pod template,
+#: or (``suppressions``) the suppression directives of a file after all rules ran.
+Scope = Literal["source", "document", "workload", "suppressions"]
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,7 @@ class CheckOptions:
     kubernetes_version: KubeVersion = field(
         default_factory=lambda: KubeVersion.parse(DEFAULT_KUBERNETES_VERSION)
     )
+    report_unused_ignores: bool = False
 
 
 @dataclass(frozen=True)

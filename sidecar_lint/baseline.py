@@ -1,0 +1,83 @@
+"""Baselines: accept today's findings, report only new ones.
+
+A baseline records findings by their stable fingerprint (rule, file, object,
+container, field path — never line numbers), with a count, so adding lines
+above a finding does not make it "new", and a second identical finding does.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from sidecar_lint import __version__
+from sidecar_lint.findings import Finding, Suppression
+
+BASELINE_VERSION = 1
+
+
+class BaselineError(Exception):
+    """An unreadable or malformed baseline file (one line, exit 2)."""
+
+
+def render_baseline(findings: Iterable[Finding]) -> str:
+    """The baseline file's text: deterministic, one entry per fingerprint."""
+    entries: dict[str, dict[str, Any]] = {}
+    for f in sorted(findings, key=Finding.sort_key):
+        entry = entries.setdefault(
+            f.fingerprint,
+            {
+                "code": f.code,
+                "file": f.path,
+                "object": f.object.display() if f.object else None,
+                "container": f.container,
+                "message": f.message,
+                "count": 0,
+            },
+        )
+        entry["count"] += 1
+    payload = {
+        "version": BASELINE_VERSION,
+        "tool": f"sidecar-lint {__version__}",
+        "findings": dict(sorted(entries.items())),
+    }
+    return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
+
+
+def load_baseline(path: Path) -> Counter[str]:
+    """Fingerprint → how many findings with it are accepted."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as err:
+        raise BaselineError(f"{path}: cannot read baseline: {err.strerror or err}") from err
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise BaselineError(f"{path}: not a baseline file: {err}") from err
+    if not isinstance(data, dict) or data.get("version") != BASELINE_VERSION:
+        raise BaselineError(f"{path}: not a sidecar-lint baseline (version {BASELINE_VERSION})")
+    findings = data.get("findings")
+    if not isinstance(findings, dict):
+        raise BaselineError(f"{path}: baseline has no 'findings' mapping")
+    counts: Counter[str] = Counter()
+    for key, entry in findings.items():
+        count = entry.get("count", 1) if isinstance(entry, dict) else 1
+        counts[str(key)] = count if isinstance(count, int) and count > 0 else 1
+    return counts
+
+
+def apply_baseline(findings: list[Finding], accepted: Counter[str]) -> list[Finding]:
+    """Mark findings the baseline accepts as suppressed (externally), oldest-first."""
+    remaining = Counter(accepted)
+    out: list[Finding] = []
+    for f in findings:
+        if f.suppression is None and remaining[f.fingerprint] > 0:
+            remaining[f.fingerprint] -= 1
+            f = replace(
+                f,
+                suppression=Suppression("external", "accepted in the baseline", "baseline"),
+            )
+        out.append(f)
+    return out
