@@ -1,0 +1,143 @@
+"""Configuration discovery and validation: every error is one line with file, line and key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sidecar_lint.config import ConfigError, find_config, load_config, resolve_config
+
+FULL = """\
+kubernetesVersion: "1.30"
+failOn: error
+select: [SL]
+ignore: [SL502]
+exclude: ["charts/*/templates"]
+rules:
+  SL401:
+    severity: error
+    params: {maxCpu: "500m"}
+  sidecar-image-not-pinned:
+    severity: "off"
+overrides:
+  - files: "jobs/**"
+    ignore: [SL201]
+sidecars:
+  names: ["*-helper"]
+  images: ["registry.example.com/sidecars/*"]
+  never: ["app-proxy"]
+workloads:
+  - apiVersion: example.com/v1
+    kind: Worker
+    podTemplate: $.spec.podTemplate
+rulePaths: [policies]
+"""
+
+
+def test_full_example_validates(tmp_path: Path) -> None:
+    path = tmp_path / ".sidecar-lint.yaml"
+    path.write_text(FULL)
+    loaded = load_config(path)
+    cfg = loaded.config
+    assert cfg.kubernetes_version == "1.30" and cfg.fail_on == "error"
+    assert cfg.rules["SL401"].params == {"maxCpu": "500m"}
+    assert cfg.overrides[0].files == ["jobs/**"]
+    assert cfg.workloads[0].pod_template == "$.spec.podTemplate"
+    assert loaded.rule_dirs() == [(tmp_path / "policies").resolve()]
+
+
+def test_discovery_walks_up_to_the_repository_root(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    deep = repo / "a" / "b" / "c"
+    deep.mkdir(parents=True)
+    (repo / ".git").mkdir()
+    (repo / ".sidecar-lint.yml").write_text("failOn: note\n")
+    (tmp_path / ".sidecar-lint.yaml").write_text("failOn: error\n")  # outside the repo
+    assert find_config(deep) == repo / ".sidecar-lint.yml"
+    (repo / "a" / ".sidecar-lint.yaml").write_text("failOn: none\n")
+    assert find_config(deep) == repo / "a" / ".sidecar-lint.yaml"
+
+
+def test_discovery_stops_at_the_repository_root(tmp_path: Path) -> None:
+    (tmp_path / ".sidecar-lint.yaml").write_text("failOn: error\n")
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    assert find_config(repo) is None
+
+
+def test_pyproject_table(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "x"\n\n[tool.sidecar-lint]\nkubernetesVersion = "1.31"\nignore = ["SL5"]\n'
+    )
+    (tmp_path / "sub").mkdir()
+    found = find_config(tmp_path / "sub")
+    assert found == tmp_path / "pyproject.toml"
+    assert load_config(found).config.ignore == ["SL5"]
+
+
+def test_pyproject_without_the_table_is_not_a_config(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "pyproject.toml").write_text('[tool.ruff]\nline-length = 100\n')
+    assert find_config(tmp_path) is None
+
+
+def test_explicit_and_isolated(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".sidecar-lint.yaml").write_text("failOn: error\n")
+    other = tmp_path / "ci.yaml"
+    other.write_text("failOn: note\n")
+    assert resolve_config(None, False, tmp_path).config.fail_on == "error"
+    assert resolve_config(str(other), False, tmp_path).config.fail_on == "note"
+    assert resolve_config(None, True, tmp_path).config.fail_on is None
+    with pytest.raises(ConfigError, match="missing.yaml: configuration file not found"):
+        resolve_config(str(tmp_path / "missing.yaml"), False, tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("failOn: sometimes\n", ":1:1: failOn: Input should be 'error', 'warning', 'note' or 'none'"),
+        ("kubernetesVersion: 1.30\n", ':1:1: kubernetesVersion: quote the version, e.g. "1.3"'),
+        ("kubernetesVersion: latest\n", ":1:1: kubernetesVersion: not a Kubernetes version"),
+        ("selct: [SL1]\n", ":1:1: selct: unknown key 'selct'; did you mean 'select'?"),
+        ("rules:\n  SL401:\n    severity: fatal\n", ":3:5: rules.SL401.severity: Input should be"),
+        ("rules:\n  SL401:\n    parms: {}\n", ":3:5: rules.SL401.parms: unknown key 'parms'; did you mean 'params'?"),
+        ("overrides:\n  - ignore: [SL201]\n", ":2:5: overrides.0.files: Field required"),
+        (
+            "workloads:\n  - apiVersion: x/v1\n    kind: W\n    podTemplate: '$..[?('\n",
+            ":4:5: workloads.0.podTemplate: invalid JSONPath",
+        ),
+        ("sidecars: [a]\n", ":1:1: sidecars: Input should be a valid dictionary"),
+        ("select: SL1\n", ":1:1: select: Input should be a valid list"),
+        ("exclude: [\n", ":1:11: invalid YAML"),
+        ("failOn: error\nfailOn: note\n", ":2:1: duplicate key 'failOn'"),
+        ("a: 1\n---\nb: 2\n", ": a configuration file holds one YAML document"),
+    ],
+)
+def test_error_paths_are_one_line(tmp_path: Path, text: str, expected: str) -> None:
+    path = tmp_path / ".sidecar-lint.yaml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    message = str(err.value)
+    assert "\n" not in message
+    assert message.startswith(str(path)), message
+    assert expected in message, message
+
+
+def test_pyproject_errors_name_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "pyproject.toml"
+    path.write_text('[tool.sidecar-lint]\nfailOn = "error"\nselekt = ["SL1"]\n')
+    with pytest.raises(ConfigError, match=r"pyproject.toml:3:1: selekt: unknown key"):
+        load_config(path)
+    path.write_text("[tool.sidecar-lint\n")
+    with pytest.raises(ConfigError, match="invalid TOML"):
+        load_config(path)
+
+
+def test_empty_file_is_the_default(tmp_path: Path) -> None:
+    path = tmp_path / ".sidecar-lint.yaml"
+    path.write_text("# nothing yet\n")
+    assert load_config(path).config.select == []
