@@ -1,0 +1,66 @@
+"""SL107: probes and lifecycle hooks on init containers that are not native sidecars.
+
+An init container without ``restartPolicy: Always`` runs to completion before
+the app starts, so the API server refuses ``livenessProbe``,
+``readinessProbe``, ``startupProbe`` and ``lifecycle`` on it. Native sidecars
+accept all four. Whether the fix is "make it a sidecar" or "drop the probe"
+depends on what the container does, so the message names both and leans
+towards the sidecar when the container looks like one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from sidecar_lint.checks.registry import CheckContext, check
+from sidecar_lint.checks.restart_policy import SIDECAR_CONTAINERS, api_path
+from sidecar_lint.findings import Violation
+from sidecar_lint.roles import MEDIUM, sidecar_evidence
+from sidecar_lint.versions import KubeVersion
+from sidecar_lint.workload import ContainerView, Role, Workload
+
+#: Keys the API forbids on plain init containers, in the order it checks them.
+SIDECAR_ONLY_FIELDS = ("lifecycle", "livenessProbe", "readinessProbe", "startupProbe")
+
+
+@check("probe_on_init_container")
+def probe_on_init_container(workload: Workload, ctx: CheckContext) -> Iterator[Violation]:
+    """Flag each sidecar-only key set on an init container without ``restartPolicy: Always``."""
+    version = ctx.options.kubernetes_version
+    for c in workload.by_role(Role.INIT):
+        for key in SIDECAR_ONLY_FIELDS:
+            if c.spec.get(key) is None:  # absent or null: the API sees no value
+                continue
+            yield Violation(
+                f"{workload.ref.display()}: init container {c.label()} sets {key}, which the "
+                "API server rejects on an init container without restartPolicy: Always — such a "
+                "container runs to completion before the app starts "
+                f"({api_path(c.at(key))}: Forbidden: may not be set for init containers without "
+                f"restartPolicy=Always); {_advice(c, key, version)}",
+                pointer=c.at(key),
+                target="key",
+                container=c,
+            )
+
+
+def _advice(c: ContainerView, key: str, version: KubeVersion) -> str:
+    """Sidecar or not: what to change, for the target version."""
+    looks_like = [e for e in sidecar_evidence(c.spec) if e.strength >= MEDIUM]
+    why = f" ({looks_like[0].reason})" if looks_like else ""
+    if version.at_least(SIDECAR_CONTAINERS.beta or "1.29"):
+        sidecar = "add restartPolicy: Always to make it a native sidecar"
+    elif version.at_least(SIDECAR_CONTAINERS.alpha):
+        sidecar = (
+            "add restartPolicy: Always to make it a native sidecar — alpha in Kubernetes "
+            f"{version} (SidecarContainers feature gate, off by default), on by default from 1.29"
+        )
+    else:
+        sidecar = (
+            f"move it to containers[] — native sidecars need Kubernetes 1.29+ (target is {version})"
+        )
+    if looks_like:
+        return (
+            f"{c.label()} looks like a sidecar{why}: if it is meant to keep running beside the "
+            f"app, {sidecar}; otherwise remove {key}"
+        )
+    return f"remove {key}, or, if {c.label()} is meant to keep running beside the app, {sidecar}"

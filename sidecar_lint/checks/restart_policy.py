@@ -1,0 +1,437 @@
+"""SL102 and SL106: container-level ``restartPolicy`` and ``restartPolicyRules``.
+
+What the API server accepts depends on the target version through three
+feature gates, so the answers are computed from a small gate table:
+
+* ``SidecarContainers`` — ``restartPolicy: Always`` on an init container
+  (a native sidecar): alpha 1.28 (off), beta 1.29 (on), GA 1.33.
+* ``ContainerRestartRules`` — ``restartPolicy`` on regular containers,
+  ``Never``/``OnFailure`` on init containers, and ``restartPolicyRules``:
+  alpha 1.34 (off), beta 1.35 (on).
+* ``RestartAllContainersOnContainerExits`` — the ``RestartAllContainers``
+  action, and restart rules on native sidecars: alpha 1.35 (off), beta 1.36 (on).
+
+A key the target version does not know at all is SL101's to report; these
+checks only judge keys that exist in the target version's API tables, so the
+two rules never report the same key.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from sidecar_lint.checks.registry import CheckContext, check
+from sidecar_lint.document import Pointer
+from sidecar_lint.findings import Severity, Violation, format_pointer
+from sidecar_lint.k8s_fields import FieldTables
+from sidecar_lint.versions import KubeVersion
+from sidecar_lint.workload import ContainerView, Role, Workload
+
+RESTART_POLICIES = ("Always", "Never", "OnFailure")
+RULE_OPERATORS = ("In", "NotIn")
+MAX_RULES = 20
+MAX_EXIT_CODES = 255
+
+
+@dataclass(frozen=True)
+class FeatureGate:
+    """A Kubernetes feature gate's life: off by default from ``alpha``, on from ``beta``.
+
+    From ``locked`` on (GA with ``LockToDefault``) the gate can no longer be
+    turned off; before ``alpha`` it does not exist and cannot be turned on.
+    """
+
+    name: str
+    alpha: str
+    beta: str | None = None
+    locked: str | None = None
+
+    def enabled(self, version: KubeVersion, overrides: Mapping[str, bool]) -> bool:
+        if not version.at_least(self.alpha):
+            return False
+        if self.locked is not None and version.at_least(self.locked):
+            return True
+        if self.name in overrides:
+            return overrides[self.name]
+        return self.beta is not None and version.at_least(self.beta)
+
+
+SIDECAR_CONTAINERS = FeatureGate("SidecarContainers", "1.28", "1.29", locked="1.33")
+CONTAINER_RESTART_RULES = FeatureGate("ContainerRestartRules", "1.34", "1.35")
+RESTART_ALL_CONTAINERS = FeatureGate("RestartAllContainersOnContainerExits", "1.35", "1.36")
+FEATURE_GATES = {
+    g.name: g for g in (SIDECAR_CONTAINERS, CONTAINER_RESTART_RULES, RESTART_ALL_CONTAINERS)
+}
+
+
+class FeatureGateParams(BaseModel):
+    """Rule parameters: feature gates the cluster sets differently from the defaults."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    feature_gates: dict[str, bool] = Field(default_factory=dict, alias="featureGates")
+
+    @field_validator("feature_gates")
+    @classmethod
+    def _known_gates(cls, value: dict[str, bool]) -> dict[str, bool]:
+        unknown = sorted(set(value) - set(FEATURE_GATES))
+        if unknown:
+            known = ", ".join(sorted(FEATURE_GATES))
+            raise ValueError(f"unknown feature gate(s) {', '.join(unknown)}; known: {known}")
+        return value
+
+
+def _overrides(ctx: CheckContext) -> Mapping[str, bool]:
+    params = ctx.params
+    return params.feature_gates if isinstance(params, FeatureGateParams) else {}
+
+
+def container_kind(container: ContainerView) -> str:
+    """``container``, ``init container``, ``native sidecar`` or ``ephemeral container``."""
+    if container.role is Role.NATIVE_SIDECAR:
+        return "native sidecar"
+    return {
+        "initContainers": "init container",
+        "ephemeralContainers": "ephemeral container",
+    }.get(container.list_key, "container")
+
+
+def api_path(pointer: Pointer) -> str:
+    """The field path as the API server prints it, e.g. ``spec.containers[0].restartPolicy``."""
+    return format_pointer(pointer)
+
+
+def _quoted(values: Sequence[str]) -> str:
+    return ", ".join(f'"{v}"' for v in values)
+
+
+def _shown(value: Any) -> str:
+    return f'"{value}"' if isinstance(value, str) else repr(value)
+
+
+def _use(value: Any, choices: Sequence[str]) -> str:
+    """``use Always`` / ``use one of In, NotIn; did you mean 'In'?``."""
+    if len(choices) == 1:
+        return f"use {choices[0]}"
+    return "use one of " + ", ".join(choices) + _did_you_mean(value, choices)
+
+
+def _did_you_mean(value: Any, choices: Sequence[str]) -> str:
+    if not isinstance(value, str):
+        return ""
+    lowered = {c.lower(): c for c in choices}
+    guess = lowered.get(value.strip().lower()) or next(
+        iter(difflib.get_close_matches(value, choices, n=1, cutoff=0.6)), None
+    )
+    return f"; did you mean '{guess}'?" if guess else ""
+
+
+def _present(spec: Mapping[str, Any], key: str) -> bool:
+    """Set to something the API would keep (``null`` and ``[]`` count as unset)."""
+    value = spec.get(key)
+    return value is not None and value != []
+
+
+# --------------------------------------------------------------------------- SL102
+
+
+@check("container_restart_policy", params=FeatureGateParams)
+def container_restart_policy(workload: Workload, ctx: CheckContext) -> Iterator[Violation]:
+    """Judge each container's restartPolicy and restartPolicyRules by the target version."""
+    version = ctx.options.kubernetes_version
+    tables = FieldTables.load()
+    table_version = tables.nearest_version(str(version))
+    gates = _overrides(ctx)
+    for c in workload.containers:
+        type_name = "EphemeralContainer" if c.list_key == "ephemeralContainers" else "Container"
+        policy_known = tables.exists_in(type_name, "restartPolicy", table_version)
+        rules_known = tables.exists_in(type_name, "restartPolicyRules", table_version)
+        has_policy = policy_known and _present(c.spec, "restartPolicy")
+        has_rules = rules_known and _present(c.spec, "restartPolicyRules")
+        if c.list_key == "ephemeralContainers":
+            yield from _ephemeral(workload, c, has_policy, has_rules)
+            continue
+        if has_policy:
+            yield from _policy(workload, c, version, gates)
+        if has_rules:
+            yield from _rules(workload, c, version, gates)
+
+
+def _ephemeral(
+    workload: Workload, c: ContainerView, has_policy: bool, has_rules: bool
+) -> Iterator[Violation]:
+    for key, present in (("restartPolicy", has_policy), ("restartPolicyRules", has_rules)):
+        if present:
+            yield Violation(
+                f"{workload.ref.display()}: ephemeral container {c.label()} sets {key}, which "
+                f"ephemeral containers never accept ({api_path(c.at(key))}: Forbidden: cannot be "
+                f"set for an Ephemeral Container); remove {key} — debug containers are never "
+                "restarted",
+                pointer=c.at(key),
+                target="key",
+                container=c,
+            )
+
+
+def _policy(
+    workload: Workload, c: ContainerView, version: KubeVersion, gates: Mapping[str, bool]
+) -> Iterator[Violation]:
+    value = c.spec["restartPolicy"]
+    subject = f"{workload.ref.display()}: {container_kind(c)} {c.label()}"
+    rules_on = CONTAINER_RESTART_RULES.enabled(version, gates)
+    where = api_path(c.at("restartPolicy"))
+    if c.list_key == "initContainers":
+        supported = RESTART_POLICIES if rules_on else ("Always",)
+        if value in supported:
+            return
+        if value in RESTART_POLICIES:  # Never/OnFailure before ContainerRestartRules
+            advice = (
+                f"remove it (the init container then follows the pod's restartPolicy), or use "
+                f"Always to make {c.label()} a native sidecar; Never and OnFailure are accepted "
+                f"on init containers from Kubernetes 1.35 ({_gate_story(CONTAINER_RESTART_RULES)})"
+            )
+        else:
+            advice = _use(value, supported)
+        yield Violation(
+            f"{subject} sets restartPolicy: {value}, which Kubernetes {version} does not accept "
+            f"({where}: Unsupported value: {_shown(value)}: supported values: "
+            f"{_quoted(supported)}); {advice}",
+            pointer=c.at("restartPolicy"),
+            container=c,
+        )
+        return
+    if not rules_on:
+        hint = ""
+        if value == "Always" and c.role in (Role.SIDECAR, Role.UNKNOWN):
+            hint = (
+                f" To make {c.label()} a native sidecar, move it to initContainers with "
+                "restartPolicy: Always (Kubernetes 1.29+)."
+            )
+        yield Violation(
+            f"{subject} sets restartPolicy, which Kubernetes {version} does not allow outside "
+            f"initContainers ({where}: Forbidden: may not be set for non-init containers); "
+            "remove it — the pod-level spec.restartPolicy applies — or target Kubernetes 1.35+, "
+            f"where per-container restart policies are allowed "
+            f"({_gate_story(CONTAINER_RESTART_RULES)}).{hint}",
+            pointer=c.at("restartPolicy"),
+            target="key",
+            container=c,
+        )
+        return
+    if value not in RESTART_POLICIES:
+        yield Violation(
+            f"{subject} sets restartPolicy: {value} ({where}: Unsupported value: "
+            f"{_shown(value)}: supported values: {_quoted(RESTART_POLICIES)}); "
+            + _use(value, RESTART_POLICIES),
+            pointer=c.at("restartPolicy"),
+            container=c,
+        )
+
+
+def _gate_story(gate: FeatureGate) -> str:
+    """``ContainerRestartRules: alpha in 1.34, on by default from 1.35``."""
+    story = f"{gate.name}: alpha in {gate.alpha}, off by default"
+    if gate.beta:
+        story += f"; beta and on by default from {gate.beta}"
+    return story
+
+
+def _rules(
+    workload: Workload, c: ContainerView, version: KubeVersion, gates: Mapping[str, bool]
+) -> Iterator[Violation]:
+    subject = f"{workload.ref.display()}: {container_kind(c)} {c.label()}"
+    key_ptr = c.at("restartPolicyRules")
+    where = api_path(key_ptr)
+    if not CONTAINER_RESTART_RULES.enabled(version, gates):
+        yield Violation(
+            f"{subject} sets restartPolicyRules, which need the ContainerRestartRules feature "
+            f"gate: it is off by default in Kubernetes {version} "
+            f"({_gate_story(CONTAINER_RESTART_RULES)}), so the rules do not take effect; "
+            "remove them, or target 1.35+ (or enable the gate on the API server and every "
+            "kubelet)",
+            pointer=key_ptr,
+            target="key",
+            container=c,
+        )
+        return
+    policy = c.spec.get("restartPolicy")
+    all_on = RESTART_ALL_CONTAINERS.enabled(version, gates)
+    if c.role is Role.NATIVE_SIDECAR and not all_on:
+        yield Violation(
+            f"{subject} sets restartPolicyRules, which Kubernetes {version} does not allow on a "
+            f"native sidecar ({where}: Forbidden: restartPolicyRules are not allowed for init "
+            "containers with restart policy Always); remove them — a sidecar is restarted "
+            "whenever it exits anyway. Rules on sidecars (for the RestartAllContainers action) "
+            f"are accepted from Kubernetes 1.36 ({_gate_story(RESTART_ALL_CONTAINERS)})",
+            pointer=key_ptr,
+            target="key",
+            container=c,
+        )
+        return
+    if policy is None:
+        yield Violation(
+            f"{subject} sets restartPolicyRules without a container restartPolicy "
+            f"({api_path(c.at('restartPolicy'))}: Required value: must specify restartPolicy "
+            f"when restart rules are used); add restartPolicy: {_implied_policy(workload, c)} "
+            "to the container — it must be explicit even when it matches the pod's",
+            pointer=key_ptr,
+            target="key",
+            container=c,
+        )
+    rules = c.spec.get("restartPolicyRules")
+    if not isinstance(rules, list):
+        return
+    if len(rules) > MAX_RULES:
+        yield Violation(
+            f"{subject} has {len(rules)} restartPolicyRules ({where}: Too many: {len(rules)}: "
+            f"must have at most {MAX_RULES} items); merge rules — one rule can list up to "
+            f"{MAX_EXIT_CODES} exit codes",
+            pointer=key_ptr,
+            target="key",
+            container=c,
+        )
+    actions = ("Restart", "RestartAllContainers") if all_on else ("Restart",)
+    for i, rule in enumerate(rules):
+        if isinstance(rule, dict):
+            yield from _rule(workload, c, subject, i, rule, actions, version)
+
+
+def _implied_policy(workload: Workload, c: ContainerView) -> str:
+    """The policy a container effectively has today, which is what to write down."""
+    pod = workload.spec.get("restartPolicy")
+    pod = pod if pod in RESTART_POLICIES else "Always"
+    if c.list_key == "initContainers":
+        return "Never" if pod == "Never" else "OnFailure"
+    return str(pod)
+
+
+def _rule(
+    workload: Workload,
+    c: ContainerView,
+    subject: str,
+    i: int,
+    rule: Mapping[str, Any],
+    actions: Sequence[str],
+    version: KubeVersion,
+) -> Iterator[Violation]:
+    at = c.at("restartPolicyRules", i)
+    action = rule.get("action")
+    if action is None:
+        yield Violation(
+            f"{subject}: restart rule {i} has no action ({api_path((*at, 'action'))}: Required "
+            "value); add action: Restart",
+            pointer=at,
+            container=c,
+        )
+    elif action not in actions:
+        if action == "RestartAllContainers":
+            advice = (
+                f"Kubernetes {version} does not have it yet: it is accepted from 1.36 "
+                f"({_gate_story(RESTART_ALL_CONTAINERS)}); use Restart, or target 1.36+"
+            )
+        else:
+            advice = _use(action, actions)
+        yield Violation(
+            f"{subject}: restart rule {i} has action {action} "
+            f"({api_path((*at, 'action'))}: Unsupported value: {_shown(action)}: supported "
+            f"values: {_quoted(actions)}); {advice}",
+            pointer=(*at, "action"),
+            container=c,
+        )
+    codes = rule.get("exitCodes")
+    if codes is None:
+        yield Violation(
+            f"{subject}: restart rule {i} has no exitCodes ({api_path((*at, 'exitCodes'))}: "
+            "Required value: must be specified); exit codes are the only condition a rule can "
+            "have, e.g. exitCodes: {operator: In, values: [42]}",
+            pointer=at,
+            container=c,
+        )
+        return
+    if not isinstance(codes, dict):
+        return
+    operator = codes.get("operator")
+    op_at = (*at, "exitCodes", "operator")
+    if operator is None:
+        yield Violation(
+            f"{subject}: restart rule {i} has exitCodes without an operator "
+            f"({api_path(op_at)}: Required value); add operator: In (restart on these codes) "
+            "or NotIn (restart on any other code)",
+            pointer=(*at, "exitCodes"),
+            target="key",
+            container=c,
+        )
+    elif operator not in RULE_OPERATORS:
+        yield Violation(
+            f"{subject}: restart rule {i} has exitCodes.operator {operator} "
+            f"({api_path(op_at)}: Unsupported value: {_shown(operator)}: supported values: "
+            f"{_quoted(RULE_OPERATORS)}); {_use(operator, RULE_OPERATORS)}",
+            pointer=op_at,
+            container=c,
+        )
+    values = codes.get("values")
+    if isinstance(values, list) and len(values) > MAX_EXIT_CODES:
+        values_at = (*at, "exitCodes", "values")
+        yield Violation(
+            f"{subject}: restart rule {i} lists {len(values)} exit codes ({api_path(values_at)}: "
+            f"Too many: {len(values)}: must have at most {MAX_EXIT_CODES} items); use NotIn with "
+            "the few codes that must not restart, or split the rule",
+            pointer=values_at,
+            target="key",
+            container=c,
+        )
+
+
+# --------------------------------------------------------------------------- SL106
+
+
+@check("native_sidecar_unsupported", params=FeatureGateParams)
+def native_sidecar_unsupported(workload: Workload, ctx: CheckContext) -> Iterator[Violation]:
+    """Native sidecars on versions that do not run them (by default)."""
+    version = ctx.options.kubernetes_version
+    if SIDECAR_CONTAINERS.enabled(version, _overrides(ctx)):
+        return
+    job_note = (
+        " (in containers[] it must exit by itself when the main container is done, or the "
+        "pod never completes)"
+        if workload.runs_to_completion
+        else ""
+    )
+    for c in workload.by_role(Role.NATIVE_SIDECAR):
+        subject = f"{workload.ref.display()}: init container {c.label()}"
+        fallback = (
+            f"{c.label()} then runs as a plain init container — if it never exits, the pod "
+            "never starts"
+        )
+        if not version.at_least(SIDECAR_CONTAINERS.alpha):
+            # SL101 reports the restartPolicy key itself as unknown; this finding is about
+            # the container, so it points at the whole entry.
+            yield Violation(
+                f"{subject} is written as a native sidecar (restartPolicy: Always), but "
+                f"Kubernetes {version} has no native sidecars (alpha in 1.28, on by default from "
+                f"1.29, GA in 1.33): the API server rejects restartPolicy under strict "
+                f"validation or drops it, and {fallback}. If the cluster runs 1.29 or newer, "
+                "pass that version with --kubernetes-version; otherwise move "
+                f"{c.label()} to containers[] until the cluster is upgraded{job_note}",
+                pointer=c.pointer,
+                container=c,
+            )
+            continue
+        yield Violation(
+            f"{subject} is a native sidecar, which Kubernetes {version} only has as an alpha "
+            "feature (SidecarContainers feature gate, off by default): unless the gate is on "
+            f"for the API server and every kubelet, restartPolicy is dropped and {fallback}; "
+            "even with the gate on, 1.28 stops sidecars like regular containers on pod "
+            "termination (no ordered shutdown). Native sidecars are on by default from 1.29: "
+            "if the cluster runs 1.29 or newer, pass that version with --kubernetes-version. "
+            "(A warning, not an error: if your 1.28 cluster enables the gate, set this "
+            "rule's featureGates parameter to {SidecarContainers: true})",
+            pointer=c.at("restartPolicy"),
+            container=c,
+            severity=Severity.WARNING,
+        )
