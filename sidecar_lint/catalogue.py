@@ -108,9 +108,7 @@ def load_rule_file(path: Path) -> RuleMeta:
     return rule
 
 
-def load_rules(
-    directories: Iterable[Path], builtin: bool = True
-) -> tuple[RuleMeta, ...]:
+def load_rules(directories: Iterable[Path], builtin: bool = True) -> tuple[RuleMeta, ...]:
     """All rules of ``directories`` sorted by code; codes and names must be unique.
 
     Built-in rules use the ``SL`` prefix; user rule directories must not, so
@@ -123,7 +121,9 @@ def load_rules(
         for path in sorted(directory.glob("*.yaml")):
             rule = load_rule_file(path)
             if rule.code.startswith("SL") != builtin:
-                need = "must use the SL prefix" if builtin else "must not use the reserved SL prefix"
+                need = (
+                    "must use the SL prefix" if builtin else "must not use the reserved SL prefix"
+                )
                 raise CatalogueError(f"{path}: rule code {rule.code} {need}")
             rules.append(rule)
     seen: dict[str, str] = {}

@@ -107,7 +107,7 @@ class Config(BaseModel):
     @classmethod
     def _version_text(cls, value: Any) -> Any:
         if isinstance(value, float):  # `kubernetesVersion: 1.30` is a float in YAML
-            raise ValueError(f"quote the version, e.g. \"{value}\": as a number it loses digits")
+            raise ValueError(f'quote the version, e.g. "{value}": as a number it loses digits')
         if value is not None:
             from sidecar_lint.versions import KubeVersion
 
@@ -265,7 +265,7 @@ _FIELD_ALIASES = {
 def _describe(err: ValidationError, path: Path, locate: Locator) -> str:
     """The first validation error as ``file:line:col: key: what is wrong``."""
     first = err.errors()[0]
-    loc: list[Any] = [_FIELD_ALIASES.get(str(p), p) if isinstance(p, str) else p for p in first["loc"]]
+    loc: list[Any] = [_FIELD_ALIASES.get(p, p) if isinstance(p, str) else p for p in first["loc"]]
     key = ".".join(str(p) for p in loc) or "(top level)"
     where = locate(tuple(loc)) if loc else ""
     message = first["msg"]

@@ -67,7 +67,7 @@ class SourceFile:
         belong to something else.
         """
         line, col, end_line, end_col = raw
-        if end_line > line and end_col == 0:
+        if end_line > line and self.line(end_line + 1)[:end_col].strip() in ("", "-"):
             end_line -= 1
             while end_line > line and not _holds_content(self.line(end_line + 1)):
                 end_line -= 1

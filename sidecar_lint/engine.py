@@ -51,6 +51,7 @@ class ActiveRule:
     spec: CheckSpec
     context: CheckContext
     severity: Severity
+    severity_configured: bool = False  # set by configuration: wins over a check's own
 
 
 @dataclass
@@ -134,7 +135,8 @@ class Linter:
                 f"rule {rule.code}: invalid parameter {where}: {first['msg']}"
             ) from err
         severity = Severity(tune.severity) if tune.severity else rule.severity
-        return ActiveRule(rule, spec, CheckContext(rule.code, params, self.options), severity)
+        context = CheckContext(rule.code, params, self.options)
+        return ActiveRule(rule, spec, context, severity, bool(tune.severity))
 
     def rules_for(self, path: str) -> dict[str, list[ActiveRule]]:
         """The plan for one file path (overrides matched by glob)."""
@@ -227,10 +229,13 @@ def resolve(
     else:
         span = source.to_span((0, 0, 0, 1))
     is_object = document is not None and document.is_kubernetes_object
+    severity = rule.severity
+    if violation.severity is not None and not rule.severity_configured:
+        severity = violation.severity
     return Finding(
         code=rule.meta.code,
         name=rule.meta.name,
-        severity=rule.severity,
+        severity=severity,
         message=violation.message,
         path=source.path,
         span=span,
@@ -255,4 +260,3 @@ class RunResult:
     summary: Summary = field(default_factory=Summary)
     rules: Sequence[RuleMeta] = ()
     suppressed: list[Finding] = field(default_factory=list)
-

@@ -71,6 +71,7 @@ class Violation:
     span: Span | None = None
     document: Document | None = None
     fix: Fix | None = None
+    severity: Severity | None = None  # this finding's own severity, when it differs
 
 
 @dataclass(frozen=True)

@@ -107,7 +107,9 @@ def _in_comment(line: str, hash_at: int) -> bool:
     return before.count('"') % 2 == 0 and before.count("'") % 2 == 0
 
 
-def add_annotations(found: FileSuppressions, doc: Document, template_pointers: Iterable[Any]) -> None:
+def add_annotations(
+    found: FileSuppressions, doc: Document, template_pointers: Iterable[Any]
+) -> None:
     """Record annotation directives of an object and of its pod templates."""
     key = (doc.index, doc.ref)
     if key in found.annotations:

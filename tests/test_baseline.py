@@ -25,7 +25,9 @@ def test_round_trip_with_moved_lines(tmp_path: Path) -> None:
     path = tmp_path / "baseline.json"
     path.write_text(render_baseline(lint(POD, ["SL101"])))
     accepted = load_baseline(path)
-    moved = "# a comment\n# and another\n" + POD.replace("metadata: {name: web}", "metadata:\n  name: web")
+    moved = "# a comment\n# and another\n" + POD.replace(
+        "metadata: {name: web}", "metadata:\n  name: web"
+    )
     after = apply_baseline(lint(moved, ["SL101"]), accepted)
     assert [f.span.start_line for f in after] == [11]
     assert all(f.suppression is not None and f.suppression.source == "baseline" for f in after)
@@ -52,7 +54,9 @@ def test_baseline_is_deterministic() -> None:
     assert render_baseline(lint(POD, ["SL101"])) == render_baseline(lint(POD, ["SL101"]))
 
 
-@pytest.mark.parametrize("content", ["not json", "[]", '{"version": 9, "findings": {}}', '{"version": 1}'])
+@pytest.mark.parametrize(
+    "content", ["not json", "[]", '{"version": 9, "findings": {}}', '{"version": 1}']
+)
 def test_bad_baselines_are_one_line_errors(tmp_path: Path, content: str) -> None:
     path = tmp_path / "b.json"
     path.write_text(content)

@@ -79,7 +79,7 @@ def test_pyproject_table(tmp_path: Path) -> None:
 
 def test_pyproject_without_the_table_is_not_a_config(tmp_path: Path) -> None:
     (tmp_path / ".git").mkdir()
-    (tmp_path / "pyproject.toml").write_text('[tool.ruff]\nline-length = 100\n')
+    (tmp_path / "pyproject.toml").write_text("[tool.ruff]\nline-length = 100\n")
     assert find_config(tmp_path) is None
 
 
@@ -91,19 +91,25 @@ def test_explicit_and_isolated(tmp_path: Path) -> None:
     assert resolve_config(None, False, tmp_path).config.fail_on == "error"
     assert resolve_config(str(other), False, tmp_path).config.fail_on == "note"
     assert resolve_config(None, True, tmp_path).config.fail_on is None
-    with pytest.raises(ConfigError, match="missing.yaml: configuration file not found"):
+    with pytest.raises(ConfigError, match=r"missing\.yaml: configuration file not found"):
         resolve_config(str(tmp_path / "missing.yaml"), False, tmp_path)
 
 
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("failOn: sometimes\n", ":1:1: failOn: Input should be 'error', 'warning', 'note' or 'none'"),
+        (
+            "failOn: sometimes\n",
+            ":1:1: failOn: Input should be 'error', 'warning', 'note' or 'none'",
+        ),
         ("kubernetesVersion: 1.30\n", ':1:1: kubernetesVersion: quote the version, e.g. "1.3"'),
         ("kubernetesVersion: latest\n", ":1:1: kubernetesVersion: not a Kubernetes version"),
         ("selct: [SL1]\n", ":1:1: selct: unknown key 'selct'; did you mean 'select'?"),
         ("rules:\n  SL401:\n    severity: fatal\n", ":3:5: rules.SL401.severity: Input should be"),
-        ("rules:\n  SL401:\n    parms: {}\n", ":3:5: rules.SL401.parms: unknown key 'parms'; did you mean 'params'?"),
+        (
+            "rules:\n  SL401:\n    parms: {}\n",
+            ":3:5: rules.SL401.parms: unknown key 'parms'; did you mean 'params'?",
+        ),
         ("overrides:\n  - ignore: [SL201]\n", ":2:5: overrides.0.files: Field required"),
         (
             "workloads:\n  - apiVersion: x/v1\n    kind: W\n    podTemplate: '$..[?('\n",
@@ -141,3 +147,23 @@ def test_empty_file_is_the_default(tmp_path: Path) -> None:
     path = tmp_path / ".sidecar-lint.yaml"
     path.write_text("# nothing yet\n")
     assert load_config(path).config.select == []
+
+
+def test_configured_severity_wins_over_a_checks_own() -> None:
+    from sidecar_lint.catalogue import builtin_rules, select_rules
+    from sidecar_lint.checks.registry import CheckOptions
+    from sidecar_lint.engine import Linter, RuleTuning
+    from sidecar_lint.versions import KubeVersion
+
+    text = (
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  initContainers:\n"
+        "    - {name: proxy, image: 'envoyproxy/envoy:v1.31.0', restartPolicy: Always}\n"
+        "  containers:\n    - {name: app, image: 'x:1'}\n"
+    )
+    rules = select_rules(builtin_rules(), ["SL106"])
+    options = CheckOptions(kubernetes_version=KubeVersion.parse("1.28"))
+    (own,) = Linter(rules, options).lint_text(text)
+    assert own.severity.value == "warning"
+    tuned = Linter(rules, options, tuning={"SL106": RuleTuning(severity="error")})
+    (configured,) = tuned.lint_text(text)
+    assert configured.severity.value == "error"

@@ -19,7 +19,10 @@ def linter() -> Linter:
 
 
 def _lint(linter: Linter, text: str):  # type: ignore[no-untyped-def]
-    return [(f.code, f.span.start_line, f.span.start_col, f.message) for f in linter.lint_text(textwrap.dedent(text))]
+    return [
+        (f.code, f.span.start_line, f.span.start_col, f.message)
+        for f in linter.lint_text(textwrap.dedent(text))
+    ]
 
 
 def test_examples_of_custom_rules(linter: Linter) -> None:
@@ -68,8 +71,12 @@ def test_matches_points_at_the_value(linter: Linter) -> None:
         """,
     )
     assert found == [
-        ("ACME002", 9, 14,
-         "Pod web: sidecar 'fluent-bit' uses image 'fluent/fluent-bit:3.1.9' from outside registry.example.com")
+        (
+            "ACME002",
+            9,
+            14,
+            "Pod web: sidecar 'fluent-bit' uses image 'fluent/fluent-bit:3.1.9' from outside registry.example.com",
+        )
     ]
 
 
@@ -81,7 +88,11 @@ def test_user_rules_may_not_take_the_builtin_prefix(tmp_path: Path) -> None:
 
 
 def test_bad_jsonpath_is_a_clear_error(tmp_path: Path) -> None:
-    text = (RULES_DIR / "ACME002-sidecar-registry.yaml").read_text().replace('"$.image"', '"$..[?("')
+    text = (
+        (RULES_DIR / "ACME002-sidecar-registry.yaml").read_text().replace('"$.image"', '"$..[?("')
+    )
     (tmp_path / "ACME002-sidecar-registry.yaml").write_text(text)
-    with pytest.raises(CatalogueError, match="invalid parameter path: Value error, invalid JSONPath"):
+    with pytest.raises(
+        CatalogueError, match="invalid parameter path: Value error, invalid JSONPath"
+    ):
         Linter(load_rules([tmp_path], builtin=False))

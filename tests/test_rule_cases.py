@@ -69,6 +69,8 @@ def test_case(code: str, stem: str, case: dict[str, Any]) -> None:
             )
         if "container" in exp:
             assert finding.container == exp["container"]
+        if "severity" in exp:
+            assert finding.severity.value == exp["severity"]
 
 
 def test_case_files_are_well_formed() -> None:

@@ -56,19 +56,30 @@ def test_pod_template_annotation_with_reason() -> None:
 
 
 def test_single_container_annotation() -> None:
-    found = lint(_render(template='{sidecar-lint.io/ignore.helper: "SL1"}'), ["SL101"], counted_only=False)
+    found = lint(
+        _render(template='{sidecar-lint.io/ignore.helper: "SL1"}'), ["SL101"], counted_only=False
+    )
     assert _state(found) == {"web": None, "helper": "annotation"}
 
 
 def test_annotation_for_other_rules_does_not_suppress() -> None:
-    found = lint(_render(obj='{sidecar-lint.io/ignore: "SL402,SL501"}'), ["SL101"], counted_only=False)
+    found = lint(
+        _render(obj='{sidecar-lint.io/ignore: "SL402,SL501"}'), ["SL101"], counted_only=False
+    )
     assert _state(found) == {"web": None, "helper": None}
 
 
 def test_comment_on_the_line_and_on_the_line_above() -> None:
-    text = _render().replace(
-        "volumeMount: []", "volumeMount: []  # sidecar-lint: ignore[SL101] typo kept on purpose"
-    ).replace("          envs: []", "          # sidecar-lint: ignore[unknown-field]\n          envs: []")
+    text = (
+        _render()
+        .replace(
+            "volumeMount: []", "volumeMount: []  # sidecar-lint: ignore[SL101] typo kept on purpose"
+        )
+        .replace(
+            "          envs: []",
+            "          # sidecar-lint: ignore[unknown-field]\n          envs: []",
+        )
+    )
     found = lint(text, ["SL101"], counted_only=False)
     assert _state(found) == {"web": "comment", "helper": "comment"}
     reasons = {f.container: f.suppression.justification for f in found if f.suppression}
@@ -76,7 +87,9 @@ def test_comment_on_the_line_and_on_the_line_above() -> None:
 
 
 def test_comment_for_another_rule_or_line_does_not_suppress() -> None:
-    text = _render().replace("image: nginx:1.27", "image: nginx:1.27  # sidecar-lint: ignore[SL101]")
+    text = _render().replace(
+        "image: nginx:1.27", "image: nginx:1.27  # sidecar-lint: ignore[SL101]"
+    )
     text = text.replace("volumeMount: []", "volumeMount: []  # sidecar-lint: ignore[SL402]")
     assert _state(lint(text, ["SL101"], counted_only=False)) == {"web": None, "helper": None}
 

@@ -104,6 +104,13 @@ def _message(
         )
     info = tables.field(type_name, key)
     if info is not None:
+        container_type = type_name in ("Container", "EphemeralContainer")
+        if container_type and key == "restartPolicy" and _newer(info.since, version):
+            return (
+                f"{subject}: container-level restartPolicy exists only from Kubernetes "
+                f"{info.since} on (target is {version}); see SL106 for what a native "
+                "sidecar becomes on this version, or raise --kubernetes-version"
+            )
         if _newer(info.since, version):
             return (
                 f"{subject}: '{key}' exists only from Kubernetes {info.since} on "
