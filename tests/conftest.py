@@ -9,7 +9,7 @@ import pytest
 
 from sidecar_lint.catalogue import builtin_rules, select_rules
 from sidecar_lint.checks.registry import CheckOptions
-from sidecar_lint.engine import Linter
+from sidecar_lint.engine import Linter, RuleTuning
 from sidecar_lint.findings import Finding
 from sidecar_lint.versions import KubeVersion
 
@@ -21,6 +21,7 @@ def lint(
     path: str = "test.yaml",
     report_unused_ignores: bool = False,
     counted_only: bool = True,
+    params: dict[str, dict[str, object]] | None = None,
 ) -> list[Finding]:
     """Lint a (dedented) manifest with the selected built-in rules.
 
@@ -30,7 +31,8 @@ def lint(
     options = CheckOptions(
         kubernetes_version=KubeVersion.parse(version), report_unused_ignores=report_unused_ignores
     )
-    linter = Linter(rules, options)
+    tuning = {code: RuleTuning(params=values) for code, values in (params or {}).items()}
+    linter = Linter(rules, options, tuning=tuning)
     found = linter.lint_text(textwrap.dedent(text), path)
     if counted_only:
         found = [f for f in found if f.suppression is None]

@@ -8,6 +8,7 @@ silent. Only the case file's rule runs, so other rules cannot interfere.
     cases:
       - name: busybox loop in a Job
         kubernetesVersion: "1.33"      # optional
+        params: {maxRatio: 2}          # optional: this rule's parameters
         manifest: |
           ...
         expect:
@@ -50,6 +51,7 @@ def test_case(code: str, stem: str, case: dict[str, Any]) -> None:
         select=case.get("select", [code]),
         version=str(case.get("kubernetesVersion", "1.33")),
         report_unused_ignores=bool(case.get("reportUnusedIgnores", False)),
+        params={code: case["params"]} if "params" in case else None,
     )
     findings = [f for f in findings if f.code == code]
     got = [(f.span.start_line, f.span.start_col) for f in findings]
