@@ -55,6 +55,27 @@ _LIST_KIND = re.compile(r"^[A-Za-z0-9]*List$")
 
 
 @dataclass(frozen=True)
+class Limits:
+    """Explicit bounds on hostile or accidental input, each reported when hit.
+
+    The defaults are far above real manifests (a ``kubectl get -A -o yaml``
+    dump of a large cluster is tens of MB and a pod template nests ~15 deep).
+    """
+
+    max_file_bytes: int = 64 * 1024 * 1024
+    max_documents: int = 100_000
+    max_depth: int = 256
+
+
+DEFAULT_LIMITS = Limits()
+
+
+class _TooDeep(Exception):
+    def __init__(self, node: Node) -> None:
+        self.node = node
+
+
+@dataclass(frozen=True)
 class ParseProblem:
     """Why (part of) a file could not be read as YAML/JSON, and where."""
 
@@ -103,7 +124,7 @@ def decode(raw: bytes) -> str:
     return raw.decode("utf-8")
 
 
-def load_source(source: SourceFile) -> LoadedSource:
+def load_source(source: SourceFile, limits: Limits = DEFAULT_LIMITS) -> LoadedSource:
     """Parse every document of ``source``; never raises for bad input."""
     text = source.text
     if text.startswith("\ufeff"):
@@ -111,9 +132,9 @@ def load_source(source: SourceFile) -> LoadedSource:
     documents: list[Document] = []
     problems: list[ParseProblem] = []
     if _looks_like_json(source.path, text):
-        _load_json(source, documents, problems)
+        _load_json(source, documents, problems, limits)
     else:
-        _load_yaml(source, text, 0, 0, documents, problems)
+        _load_yaml(source, text, 0, 0, documents, problems, limits)
     return LoadedSource(source, _expand_lists(documents), problems)
 
 
@@ -124,7 +145,12 @@ def _looks_like_json(path: str, text: str) -> bool:
     return stripped.startswith("{") or stripped.startswith("[")
 
 
-def _load_json(source: SourceFile, documents: list[Document], problems: list[ParseProblem]) -> None:
+def _load_json(
+    source: SourceFile,
+    documents: list[Document],
+    problems: list[ParseProblem],
+    limits: Limits,
+) -> None:
     """JSON semantics for the data (``1e3`` is a number), YAML's composer for positions.
 
     Tabs outside strings are the one JSON whitespace YAML refuses; inside JSON
@@ -144,7 +170,7 @@ def _load_json(source: SourceFile, documents: list[Document], problems: list[Par
         return
     positioned: list[Document] = []
     shadow: list[ParseProblem] = []
-    _load_yaml(source, text.replace("\t", " "), 0, 0, positioned, shadow)
+    _load_yaml(source, text.replace("\t", " "), 0, 0, positioned, shadow, limits)
     if shadow or len(positioned) != 1:
         spans: dict[Pointer, NodeSpan] = {(): NodeSpan((0, 0, 0, 1))}
         positioned = [Document(source, 0, data, spans, (0, 0, 0, 1))]
@@ -160,6 +186,7 @@ def _load_yaml(
     first_index: int,
     documents: list[Document],
     problems: list[ParseProblem],
+    limits: Limits = DEFAULT_LIMITS,
 ) -> None:
     """Parse documents from ``text`` (which starts at ``line_offset`` in the file)."""
     loader_class = _Loader
@@ -170,8 +197,33 @@ def _load_yaml(
         try:
             while loader.check_node():
                 node = loader.get_node()
+                if index >= limits.max_documents:
+                    mark = node.start_mark if node is not None else None
+                    problems.append(
+                        ParseProblem(
+                            f"more than {limits.max_documents} documents in one file: the "
+                            "rest is not read (raise the limit with --max-documents)",
+                            (mark.line if mark else 0) + line_offset,
+                            mark.column if mark else 0,
+                            index,
+                        )
+                    )
+                    return
                 if node is not None:
-                    documents.append(_build_document(source, node, index, line_offset))
+                    try:
+                        documents.append(
+                            _build_document(source, node, index, line_offset, limits.max_depth)
+                        )
+                    except _TooDeep as deep:
+                        problems.append(
+                            ParseProblem(
+                                f"nesting deeper than {limits.max_depth} levels: this document "
+                                "is not linted (raise the limit with --max-depth)",
+                                deep.node.start_mark.line + line_offset,
+                                deep.node.start_mark.column,
+                                index,
+                            )
+                        )
                 index += 1
             return
         except yaml.MarkedYAMLError as err:
@@ -282,7 +334,13 @@ def _raw(node: Node, line_offset: int) -> RawRange:
     return (start.line + line_offset, start.column, end.line + line_offset, end.column)
 
 
-def _build_document(source: SourceFile, root: Node, index: int, line_offset: int) -> Document:
+def _build_document(
+    source: SourceFile,
+    root: Node,
+    index: int,
+    line_offset: int,
+    max_depth: int = DEFAULT_LIMITS.max_depth,
+) -> Document:
     """Build plain data and the span table for one composed document, iteratively."""
     spans: dict[Pointer, NodeSpan] = {}
     duplicates: list[DuplicateKey] = []
@@ -308,6 +366,8 @@ def _build_document(source: SourceFile, root: Node, index: int, line_offset: int
             return value
         if tag not in (_MAP_TAG, _SEQ_TAG):
             ignored.append(IgnoredTag(pointer, tag, _raw(node, line_offset)))
+        if len(pointer) >= max_depth:
+            raise _TooDeep(node)
         container: Any = {} if isinstance(node, MappingNode) else []
         built[id(node)] = container
         work.append((node, container, pointer))
@@ -451,8 +511,14 @@ def iter_documents(loaded: LoadedSource) -> Iterator[Document]:
     return (doc for doc in loaded.documents if doc.is_kubernetes_object)
 
 
-def load_bytes(path: str, raw: bytes) -> LoadedSource:
+def load_bytes(path: str, raw: bytes, limits: Limits = DEFAULT_LIMITS) -> LoadedSource:
     """Decode and parse one file's bytes; undecodable or binary input is a problem, not a crash."""
+    if len(raw) > limits.max_file_bytes:
+        message = (
+            f"file is {_size(len(raw))}, above the {_size(limits.max_file_bytes)} limit: not "
+            "read (raise it with --max-file-size)"
+        )
+        return LoadedSource(SourceFile(path, ""), [], [ParseProblem(message, 0, 0, 0)])
     try:
         text = decode(raw)
     except UnicodeDecodeError as err:
@@ -467,4 +533,8 @@ def load_bytes(path: str, raw: bytes) -> LoadedSource:
         column = nul - (text.rfind("\n", 0, nul) + 1)
         problem = ParseProblem("contains a NUL character (binary file?)", line, column, 0)
         return LoadedSource(SourceFile(path, text), [], [problem])
-    return load_source(SourceFile(path, text))
+    return load_source(SourceFile(path, text), limits)
+
+
+def _size(n: int) -> str:
+    return f"{n / 1048576:.1f} MiB" if n >= 1048576 else f"{n} bytes"

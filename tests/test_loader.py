@@ -225,3 +225,21 @@ def test_control_characters_point_at_the_character() -> None:
     (problem,) = loaded.problems
     assert (problem.line + 1, problem.column + 1) == (3, 20)
     assert "#x0007" in problem.message
+
+
+def test_limits_are_explicit_and_reported() -> None:
+    from sidecar_lint.loader import Limits
+
+    deep = (
+        "apiVersion: v1\nkind: Pod\nx: "
+        + "[" * 300
+        + "]" * 300
+        + "\n---\napiVersion: v1\nkind: Pod\n"
+    )
+    loaded = load_source(SourceFile("d.yaml", deep))
+    assert len(loaded.documents) == 1  # the document after the deep one is still read
+    assert "nesting deeper than 256 levels" in loaded.problems[0].message
+    many = load_source(SourceFile("m.yaml", "---\na: 1\n" * 5), Limits(max_documents=3))
+    assert len(many.documents) == 3 and "more than 3 documents" in many.problems[0].message
+    big = load_bytes("big.yaml", b"a: 1\n" * 100, Limits(max_file_bytes=100))
+    assert big.problems[0].message.startswith("file is 500 bytes, above the 100 bytes limit")
