@@ -1,0 +1,72 @@
+"""SL501: a sidecar listed first in ``containers[]``, ahead of the main container.
+
+Without ``-c``, ``kubectl exec``, ``logs``, ``attach`` and ``cp`` pick the
+container named by the pod's ``kubectl.kubernetes.io/default-container``
+annotation, and otherwise the first entry of ``containers[]`` (never an init
+container). A sidecar listed first therefore catches every quick
+``kubectl logs`` and ``kubectl exec`` meant for the application.
+
+The annotation is read where pods get it: the pod template's metadata. When
+it names any container of the pod the author has chosen, and the rule stays
+silent; when it names no container, or sits on the owning object's metadata
+instead of the template's, the message says so. Silent when the main
+container is unknown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from sidecar_lint.checks.registry import CheckContext, check
+from sidecar_lint.findings import Violation, format_pointer
+from sidecar_lint.workload import DEFAULT_CONTAINER_ANNOTATION, Role, Workload
+
+
+@check("main_container_not_first")
+def main_container_not_first(workload: Workload, ctx: CheckContext) -> Iterator[Violation]:
+    """Flag ``containers[0]`` being a sidecar while the main container comes later."""
+    regular = workload.in_list("containers")
+    if len(regular) < 2 or regular[0].index != 0 or regular[0].role is not Role.SIDECAR:
+        return
+    main = next((c for c in regular if c.role is Role.MAIN), None)
+    if main is None:
+        return
+    annotated = workload.annotations.get(DEFAULT_CONTAINER_ANNOTATION)
+    names = {c.name for c in workload.containers if c.name}
+    if isinstance(annotated, str) and annotated in names:
+        return
+    first = regular[0]
+    ref = workload.ref
+    where = format_pointer((*workload.template_pointer, "metadata", "annotations"))
+    target = f"the pod template's metadata ({where})" if workload.template_pointer else where
+    text = (
+        f"{ref.display()}: containers[0] is the sidecar {first.label()}, so `kubectl "
+        f"exec`, `kubectl logs` and `kubectl cp` without -c land in it instead of the main "
+        f"container {main.label()}"
+    )
+    if isinstance(annotated, str):
+        text += (
+            f" (the {DEFAULT_CONTAINER_ANNOTATION} annotation names '{annotated}', which is "
+            "not a container of this pod)"
+        )
+    elif workload.template_pointer and _object_annotation(workload) is not None:
+        text += (
+            f" (the {DEFAULT_CONTAINER_ANNOTATION} annotation is on the {ref.kind}'s own "
+            "metadata, which pods never see)"
+        )
+    name = main.name or "<main container>"
+    text += (
+        f"; move {main.label()} to the top of containers[], or add the annotation "
+        f"{DEFAULT_CONTAINER_ANNOTATION}: {name} to {target}"
+    )
+    yield Violation(text, pointer=first.pointer, container=first)
+
+
+def _object_annotation(workload: Workload) -> Any:
+    data = workload.document.data
+    meta = data.get("metadata") if isinstance(data, dict) else None
+    annotations = meta.get("annotations") if isinstance(meta, dict) else None
+    if isinstance(annotations, Mapping):
+        return annotations.get(DEFAULT_CONTAINER_ANNOTATION)
+    return None

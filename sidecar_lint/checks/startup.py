@@ -1,0 +1,125 @@
+"""SL202: a native sidecar the app needs at start, with nothing that waits for it to be ready.
+
+The kubelet starts the next init container, and finally the regular
+containers, as soon as a native sidecar is *started*: its process is running
+and, if it has them, its ``startupProbe`` has succeeded and its ``postStart``
+hook has returned. Without either, a mesh proxy, database proxy or secrets
+agent may not be listening yet when the application makes its first
+connection or reads its first secret. A readiness probe does not delay
+anything here.
+
+Only catalogued sidecars the application depends on are judged: proxies
+that sit *in front* of the application (oauth2-proxy, kube-rbac-proxy, a
+Cloudflare tunnel, an nginx reverse proxy) and proxies recognised only by a
+``*-proxy`` name are left alone. A secrets agent whose image also runs as a
+plain init container (Vault's ``vault-agent-init``) has rendered the secrets
+before the app starts, so it is left alone too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from sidecar_lint.checks.registry import CheckContext, check
+from sidecar_lint.findings import Violation
+from sidecar_lint.sidecar_catalog import STARTUP_DEPENDENCY_KINDS, image_repository
+from sidecar_lint.workload import ContainerView, Role, Workload
+
+#: Catalogued proxies that receive traffic for the application rather than carry its own.
+INBOUND_PROXIES = frozenset({"oauth2-proxy", "kube-rbac-proxy", "Cloudflare tunnel"})
+
+#: A startupProbe that fits each well-known sidecar, as its project documents or injects it.
+_PROBE_HINTS: Mapping[str, str] = {
+    "Istio proxy": "add startupProbe: {httpGet: {path: /healthz/ready, port: 15021}}, as Istio's "
+    "injector adds with global.proxy.startupProbe.enabled (holdApplicationUntilProxyStarts "
+    "has no effect on a native sidecar)",
+    "Linkerd proxy": "add startupProbe: {httpGet: {path: /ready, port: 4191}}, as Linkerd's "
+    "injector adds in native-sidecar mode",
+    "Cloud SQL Auth Proxy": "run it with --health-check --http-address=0.0.0.0 and add "
+    "startupProbe: {httpGet: {path: /startup, port: 9090}}",
+    "Envoy proxy": "add a startupProbe with httpGet on /ready of Envoy's admin port",
+    "AWS App Mesh Envoy": "add a startupProbe with httpGet on /ready of Envoy's admin port (9901)",
+    "Vault agent": "add a startupProbe with an exec command that checks the rendered secret "
+    "file exists (e.g. test -f /vault/secrets/<file>)",
+}
+
+
+@check("native_sidecar_without_startup_probe")
+def native_sidecar_without_startup_probe(
+    workload: Workload, ctx: CheckContext
+) -> Iterator[Violation]:
+    """Flag native sidecars in STARTUP_DEPENDENCY_KINDS with no startupProbe and no postStart."""
+    plain_init_images = {image_repository(c.image) for c in workload.by_role(Role.INIT) if c.image}
+    for sidecar in workload.by_role(Role.NATIVE_SIDECAR):
+        if not _needed_at_start(sidecar):
+            continue
+        if _has_gate(sidecar.spec):
+            continue
+        if (
+            sidecar.sidecar_kind == "secrets-agent"
+            and sidecar.image
+            and image_repository(sidecar.image) in plain_init_images
+        ):
+            continue
+        yield Violation(
+            _message(workload, sidecar),
+            pointer=sidecar.at("name") if sidecar.name else sidecar.pointer,
+            container=sidecar,
+        )
+
+
+def _needed_at_start(sidecar: ContainerView) -> bool:
+    return (
+        sidecar.sidecar_kind in STARTUP_DEPENDENCY_KINDS
+        and sidecar.sidecar_title is not None
+        and sidecar.sidecar_title not in INBOUND_PROXIES
+    )
+
+
+def _has_gate(spec: Mapping[str, Any]) -> bool:
+    """A startupProbe, or a postStart hook (the container counts as started only after it)."""
+    if isinstance(spec.get("startupProbe"), dict) and spec["startupProbe"]:
+        return True
+    lifecycle = spec.get("lifecycle")
+    if isinstance(lifecycle, dict):
+        post_start = lifecycle.get("postStart")
+        return isinstance(post_start, dict) and bool(post_start)
+    return False
+
+
+def _message(workload: Workload, sidecar: ContainerView) -> str:
+    title = sidecar.sidecar_title or ""
+    purpose = {
+        "network-proxy": "carry the pod's traffic",
+        "database-proxy": "accept database connections",
+        "secrets-agent": "provide the secrets",
+    }.get(sidecar.sidecar_kind or "", "serve")
+    text = (
+        f"{workload.ref.display()}: native sidecar {sidecar.label()} ({title}) has no "
+        f"startupProbe, so the kubelet starts {_followers(workload, sidecar)} as soon as its "
+        f"process is running, possibly before it is ready to {purpose}"
+    )
+    if isinstance(sidecar.spec.get("readinessProbe"), dict):
+        text += " (its readinessProbe does not delay them)"
+    hint = _PROBE_HINTS.get(
+        title,
+        "add a startupProbe that succeeds once it serves (httpGet on its health endpoint or "
+        "tcpSocket on its port)",
+    )
+    return f"{text}; {hint}, or give it a postStart hook that blocks until it is ready"
+
+
+def _followers(workload: Workload, sidecar: ContainerView) -> str:
+    """Who waits for this sidecar: the app containers, and the init containers listed after it."""
+    app = workload.mains or workload.in_list("containers")
+    names = [c.label() for c in app]
+    text = (
+        (names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1])
+        if names
+        else "the app"
+    )
+    later = [c for c in workload.in_list("initContainers") if c.index > sidecar.index]
+    if later:
+        text += f" (and the {len(later)} init container{'s' if len(later) > 1 else ''} after it)"
+    return text
