@@ -43,6 +43,16 @@ class Evidence:
     reason: str
     kind: str | None = None
     title: str | None = None
+    source: str = "catalogue"  # "catalogue", "configured", "name", "command", "image"
+
+    @property
+    def decisive(self) -> bool:
+        """Evidence strong enough to let the one remaining container be main by elimination.
+
+        A name pattern alone (``api-gateway-proxy``) is not: such a container
+        may well be the application, and its neighbour a datastore.
+        """
+        return self.strength >= STRONG or self.source == "command"
 
 
 @dataclass(frozen=True)
@@ -78,7 +88,11 @@ def sidecar_evidence(
         repo = catalog.image_repository(image)
         for pattern in extra.images:
             if catalog.image_matches(repo, pattern.lower()):
-                found.append(Evidence(STRONG, f"image matches configured sidecar '{pattern}'"))
+                found.append(
+                    Evidence(
+                        STRONG, f"image matches configured sidecar '{pattern}'", source="configured"
+                    )
+                )
     if name:
         known = catalog.known_by_name(name)
         if known is not None:
@@ -89,17 +103,27 @@ def sidecar_evidence(
             )
         for pattern in extra.names:
             if fnmatchcase(name.lower(), pattern.lower()):
-                found.append(Evidence(STRONG, f"name matches configured sidecar '{pattern}'"))
+                found.append(
+                    Evidence(
+                        STRONG, f"name matches configured sidecar '{pattern}'", source="configured"
+                    )
+                )
         matched = catalog.name_pattern(name)
         if matched is not None:
-            found.append(Evidence(MEDIUM, f"name matches '{matched[0]}'", matched[1]))
+            found.append(
+                Evidence(MEDIUM, f"name matches '{matched[0]}'", matched[1], source="name")
+            )
     line = command_line(spec)
     if line:
         forever = catalog.runs_forever(line)
         if forever is not None:
-            found.append(Evidence(MEDIUM, f"command {forever[0]}", forever[1]))
+            found.append(Evidence(MEDIUM, f"command {forever[0]}", forever[1], source="command"))
     if image and catalog.is_reverse_proxy_image(image):
-        found.append(Evidence(WEAK, "reverse-proxy image next to an application", "network-proxy"))
+        found.append(
+            Evidence(
+                WEAK, "reverse-proxy image next to an application", "network-proxy", source="image"
+            )
+        )
     found.sort(key=lambda e: -e.strength)
     return found
 
@@ -230,12 +254,7 @@ def _classify_regular(workload: Workload, extra: SidecarPatterns) -> Iterator[Co
         if len(matched) == 1:
             main, main_reason = matched[0]
         else:
-            plain = [i for i, _ in entries if not any(e.strength >= MEDIUM for e in evidence[i])]
-            if len(plain) == 1 and len(entries) > 1:
-                main, main_reason = (
-                    plain[0],
-                    "the only entry in containers[] with no sidecar evidence",
-                )
+            main, main_reason = _by_elimination(entries, evidence)
     for i, c in entries:
         found = evidence[i]
         kind, title = _category(found)
@@ -261,6 +280,35 @@ def _classify_regular(workload: Workload, extra: SidecarPatterns) -> Iterator[Co
                 else "the evidence does not decide between main and sidecar"
             )
             yield _view(workload, "containers", i, c, Role.UNKNOWN, (why,), None, None)
+
+
+def _by_elimination(
+    entries: list[tuple[int, dict[str, Any]]], evidence: dict[int, list[Evidence]]
+) -> tuple[int | None, str]:
+    """The one container left when every other is decisively a sidecar.
+
+    First: the only container with no sidecar evidence, when all others show
+    decisive evidence (a catalogued sidecar, or a command that never exits).
+    Then: the only container without catalogued evidence, when all others are
+    catalogued — so an app whose loop looks endless still beats a Fluentd agent.
+    """
+
+    def decisive(i: int) -> bool:
+        return any(e.decisive for e in evidence[i])
+
+    def catalogued(i: int) -> bool:
+        return any(e.strength >= STRONG for e in evidence[i])
+
+    plain = [i for i, _ in entries if not any(e.strength >= MEDIUM for e in evidence[i])]
+    if len(plain) == 1 and all(decisive(i) for i, _ in entries if i != plain[0]):
+        return plain[0], "the only entry in containers[] with no sidecar evidence"
+    uncatalogued = [i for i, _ in entries if not catalogued(i)]
+    if len(uncatalogued) == 1 and len(entries) > 1:
+        return (
+            uncatalogued[0],
+            "the only entry in containers[] that is not a known sidecar; every other one is",
+        )
+    return None, ""
 
 
 def _is_injected(spec: Mapping[str, Any]) -> bool:

@@ -317,6 +317,31 @@ PAIRINGS = [
         {"app": M, "debug-shell": S},
     ),
     (
+        "a name pattern alone does not make the neighbour main",
+        workload(
+            [c("api-gateway-proxy", "registry.example.com/gateway:2"), c("redis", "redis:7.2")],
+            name="edge",
+        ),
+        {"api-gateway-proxy": U, "redis": U},
+    ),
+    (
+        "the docs' count pod: an endless app loop next to a known log agent",
+        workload(
+            [
+                c(
+                    "count",
+                    "busybox:1.28",
+                    "/bin/sh",
+                    "-c",
+                    "i=0; while true; do echo $i; sleep 1; done",
+                ),
+                c("count-agent", "registry.k8s.io/fluentd-gcp:1.30"),
+            ],
+            name="counter",
+        ),
+        {"count": M, "count-agent": S},
+    ),
+    (
         "native istio: proxy as init with restartPolicy Always",
         workload(
             [c("app", "registry.example.com/app:1")],
