@@ -261,7 +261,8 @@ def _classify_regular(workload: Workload, extra: SidecarPatterns) -> Iterator[Co
         if i == main:
             yield _view(workload, "containers", i, c, Role.MAIN, (main_reason,), None, None)
             continue
-        usable = [e for e in found if main is not None or e.strength >= MEDIUM]
+        # Next to a known main any evidence counts; without one only decisive evidence.
+        usable = [e for e in found if main is not None or e.decisive]
         if usable:
             yield _view(
                 workload,
