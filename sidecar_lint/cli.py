@@ -10,8 +10,10 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Sequence
-from typing import TextIO
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING, TextIO
 
 from sidecar_lint import __version__
 from sidecar_lint.catalogue import (
@@ -29,8 +31,12 @@ from sidecar_lint.findings import Severity
 from sidecar_lint.loader import LoadedSource, load_bytes
 from sidecar_lint.versions import DEFAULT_KUBERNETES_VERSION, KubeVersion, check_supported
 
+if TYPE_CHECKING:
+    from sidecar_lint.reporters.sarif import RepoPaths
+
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 FAIL_ON = ("error", "warning", "note", "none")
+FORMATS = ("auto", "text", "json", "sarif", "github", "markdown", "junit")
 
 
 class UsageError(Exception):
@@ -43,27 +49,86 @@ def build_parser() -> argparse.ArgumentParser:
         description="Lint Kubernetes manifests for sidecar mistakes and invalid fields.",
         epilog="Exit status: 0 clean, 1 findings at or above --fail-on, 2 usage or read errors.",
     )
-    p.add_argument("paths", nargs="*", metavar="PATH", help="files or directories (default: .); - for stdin")
-    p.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
-    p.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE (atomically) instead of stdout")
-    p.add_argument("--select", action="append", default=[], metavar="RULES",
-                   help="only these rules: codes, names or prefixes such as SL2 (comma-separated, repeatable)")
-    p.add_argument("--ignore", action="append", default=[], metavar="RULES",
-                   help="skip these rules (same forms as --select)")
-    p.add_argument("--fail-on", choices=FAIL_ON, default="warning",
-                   help="lowest severity that makes the exit status 1 (default: warning)")
-    p.add_argument("--kubernetes-version", default=DEFAULT_KUBERNETES_VERSION, metavar="X.Y",
-                   help=f"target Kubernetes minor version (default: {DEFAULT_KUBERNETES_VERSION})")
-    p.add_argument("--exclude", action="append", default=[], metavar="GLOB",
-                   help="skip paths matching GLOB during directory walks (repeatable)")
-    p.add_argument("--stdin-filename", default="-", metavar="NAME", help="name to report for input read from stdin")
+    p.add_argument(
+        "paths", nargs="*", metavar="PATH", help="files or directories (default: .); - for stdin"
+    )
+    p.add_argument(
+        "-f",
+        "--format",
+        action="append",
+        type=output_spec,
+        metavar="FMT[:FILE]",
+        help=f"output format, one of {', '.join(FORMATS)} (default: auto = text, plus github "
+        "annotations under GitHub Actions); :FILE writes it to FILE; repeat for several "
+        "outputs from one run",
+    )
+    p.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="write the one format given without :FILE to FILE (atomically) instead of stdout",
+    )
+    p.add_argument(
+        "--sarif-root",
+        metavar="DIR",
+        help="directory that SARIF URIs, annotation paths and summary links are relative to "
+        "(default: the git top-level of the working directory, else the working directory)",
+    )
+    p.add_argument(
+        "--select",
+        action="append",
+        default=[],
+        metavar="RULES",
+        help="only these rules: codes, names or prefixes such as SL2 (comma-separated, repeatable)",
+    )
+    p.add_argument(
+        "--ignore",
+        action="append",
+        default=[],
+        metavar="RULES",
+        help="skip these rules (same forms as --select)",
+    )
+    p.add_argument(
+        "--fail-on",
+        choices=FAIL_ON,
+        default="warning",
+        help="lowest severity that makes the exit status 1 (default: warning)",
+    )
+    p.add_argument(
+        "--kubernetes-version",
+        default=DEFAULT_KUBERNETES_VERSION,
+        metavar="X.Y",
+        help=f"target Kubernetes minor version (default: {DEFAULT_KUBERNETES_VERSION})",
+    )
+    p.add_argument(
+        "--exclude",
+        action="append",
+        default=[],
+        metavar="GLOB",
+        help="skip paths matching GLOB during directory walks (repeatable)",
+    )
+    p.add_argument(
+        "--stdin-filename",
+        default="-",
+        metavar="NAME",
+        help="name to report for input read from stdin",
+    )
     p.add_argument("--list-rules", action="store_true", help="list every rule and exit")
     p.add_argument("--explain", metavar="CODE", help="explain one rule (code or name) and exit")
-    p.add_argument("--show-roles", action="store_true",
-                   help="print each workload's containers with their role and the reasons, then exit")
-    p.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="colour text output")
-    p.add_argument("-q", "--quiet", action="store_true", help="no source snippets; no summary when clean")
-    p.add_argument("--statistics", action="store_true", help="print counts per rule instead of each finding")
+    p.add_argument(
+        "--show-roles",
+        action="store_true",
+        help="print each workload's containers with their role and the reasons, then exit",
+    )
+    p.add_argument(
+        "--color", choices=("auto", "always", "never"), default="auto", help="colour text output"
+    )
+    p.add_argument(
+        "-q", "--quiet", action="store_true", help="no source snippets; no summary when clean"
+    )
+    p.add_argument(
+        "--statistics", action="store_true", help="print counts per rule instead of each finding"
+    )
     p.add_argument("--version", action="version", version=f"sidecar-lint {__version__}")
     return p
 
@@ -98,6 +163,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         out.write(explain(rule))
         return EXIT_OK
     version = _version(args.kubernetes_version)
+    outputs = plan_outputs(args, os.environ)
     active = _selected(rules, args.select, args.ignore)
     inputs = discover(args.paths or ["."], args.exclude, args.stdin_filename)
     linter = Linter(active, CheckOptions(kubernetes_version=version))
@@ -113,13 +179,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         result.findings.extend(linter.lint(loaded))
     result.summary = linter.summary
     result.findings.sort(key=lambda f: f.sort_key())
-    text = _render(result, args, str(version), sources, out)
-    if args.output:
-        from sidecar_lint.output import write_atomic
-
-        write_atomic(args.output, text)
-    else:
-        out.write(text)
+    _write_outputs(outputs, _RenderContext(result, args, str(version), sources, out))
     return _exit_code(result, args.fail_on)
 
 
@@ -136,7 +196,9 @@ def _split(values: Sequence[str]) -> list[str]:
     return [part.strip() for v in values for part in v.split(",") if part.strip()]
 
 
-def _selected(rules: Sequence[RuleMeta], select: Sequence[str], ignore: Sequence[str]) -> list[RuleMeta]:
+def _selected(
+    rules: Sequence[RuleMeta], select: Sequence[str], ignore: Sequence[str]
+) -> list[RuleMeta]:
     chosen, skipped = _split(select), _split(ignore)
     unknown = list(unknown_selectors(rules, chosen + skipped))
     if unknown:
@@ -158,25 +220,155 @@ def _read(item: Input, errors: list[str]) -> LoadedSource | None:
     return load_bytes(item.path, raw)
 
 
-def _render(
-    result: RunResult,
-    args: argparse.Namespace,
-    version: str,
-    sources: dict[str, LoadedSource],
-    out: TextIO,
-) -> str:
-    if args.format == "json":
+@dataclass(frozen=True)
+class OutputSpec:
+    """One requested output: a format and its file (None: standard output)."""
+
+    format: str
+    path: str | None = None
+
+
+def output_spec(text: str) -> OutputSpec:
+    """Parse ``FMT`` or ``FMT:FILE`` (``FMT:-`` is standard output) for ``--format``."""
+    name, sep, path = text.partition(":")
+    fmt = name.strip().lower()
+    if fmt not in FORMATS:
+        raise argparse.ArgumentTypeError(
+            f"unknown format {name!r}; choose from {', '.join(FORMATS)} (optionally FMT:FILE)"
+        )
+    if sep and not path:
+        raise argparse.ArgumentTypeError(f"{text!r}: a file name must follow the colon")
+    return OutputSpec(fmt, None if not sep or path == "-" else path)
+
+
+def requested_outputs(args: argparse.Namespace) -> list[OutputSpec]:
+    """``--format`` values as given (``auto`` when there are none)."""
+    raw = args.format
+    if isinstance(raw, str):  # a Namespace built by hand with a single format
+        return [output_spec(raw)]
+    return list(raw or [OutputSpec("auto")])
+
+
+def plan_outputs(args: argparse.Namespace, env: Mapping[str, str]) -> list[OutputSpec]:
+    """Resolve ``auto`` and ``-o``; reject plans that would mix or overwrite outputs.
+
+    Standard output takes at most one report plus ``github`` annotations, which
+    always come last (after the text report under ``auto``).
+    """
+    root = getattr(args, "sarif_root", None)
+    if root is not None and not os.path.isdir(root):
+        raise UsageError(f"--sarif-root {root}: not a directory")
+    specs = requested_outputs(args)
+    if args.output:
+        free = [i for i, spec in enumerate(specs) if spec.path is None]
+        if len(free) != 1:
+            raise UsageError(
+                "-o/--output is the file of a single format; name the others' files as FMT:FILE"
+            )
+        specs[free[0]] = OutputSpec(specs[free[0]].format, args.output)
+    on_actions = env.get("GITHUB_ACTIONS") == "true"
+    planned: list[OutputSpec] = []
+    for spec in specs:
+        if spec.format == "auto":
+            planned.append(OutputSpec("text", spec.path))
+            if on_actions:
+                planned.append(OutputSpec("github"))
+        else:
+            planned.append(spec)
+    planned = list(dict.fromkeys(planned))
+    to_stdout = [s.format for s in planned if s.path is None and s.format != "github"]
+    if len(to_stdout) > 1:
+        raise UsageError(
+            f"formats {', '.join(to_stdout)} would all go to standard output; "
+            "give all but one a file as FMT:FILE"
+        )
+    seen: dict[str, str] = {}
+    for spec in planned:
+        if spec.path is None:
+            continue
+        key = os.path.normcase(os.path.abspath(spec.path))
+        if key in seen:
+            raise UsageError(f"{spec.path}: named for both {seen[key]} and {spec.format}")
+        seen[key] = spec.format
+    planned.sort(key=lambda s: s.path is None and s.format == "github")
+    return planned
+
+
+@dataclass
+class _RenderContext:
+    result: RunResult
+    args: argparse.Namespace
+    version: str
+    sources: dict[str, LoadedSource]
+    out: TextIO
+
+    @cached_property
+    def paths(self) -> RepoPaths:
+        from sidecar_lint.reporters.sarif import RepoPaths, repository_root
+
+        root = getattr(self.args, "sarif_root", None)
+        return RepoPaths(root if root is not None else repository_root())
+
+
+def _write_outputs(outputs: Sequence[OutputSpec], ctx: _RenderContext) -> None:
+    """Render every output first, then write files atomically, then standard output."""
+    rendered = [(spec, _render(spec, ctx)) for spec in outputs]
+    files = [(spec.path, text) for spec, text in rendered if spec.path is not None]
+    if files:
+        from sidecar_lint.output import write_atomic
+
+        for path, text in files:
+            write_atomic(path, text)
+    for spec, text in rendered:
+        if spec.path is None:
+            ctx.out.write(text)
+
+
+def _render(spec: OutputSpec, ctx: _RenderContext) -> str:
+    result, version = ctx.result, ctx.version
+    if spec.format == "json":
         from sidecar_lint.reporters.json_report import render_json
 
         return render_json(result, version)
+    if spec.format == "sarif":
+        from sidecar_lint.reporters.sarif import render_sarif
+
+        return render_sarif(result, version, ctx.paths)
+    if spec.format == "github":
+        from sidecar_lint.reporters.github import render_github
+
+        return render_github(result, ctx.paths.relative)
+    if spec.format == "markdown":
+        from sidecar_lint.reporters.markdown import blob_base, render_markdown
+        from sidecar_lint.reporters.sarif import rule_help_uri
+
+        urls = {rule.code: rule_help_uri(rule) for rule in result.rules}
+        return render_markdown(result, version, ctx.paths.relative, blob_base(os.environ), urls.get)
+    if spec.format == "junit":
+        from sidecar_lint.reporters.junit import objects_from_sources, render_junit
+
+        return render_junit(result, ctx.paths.relative, objects_from_sources(ctx.sources))
+    return _render_text(spec, ctx)
+
+
+def _render_text(spec: OutputSpec, ctx: _RenderContext) -> str:
     from sidecar_lint.reporters.text import render_text
 
     def read_line(path: str, number: int) -> str:
-        loaded = sources.get(path)
+        loaded = ctx.sources.get(path)
         return loaded.source.line(number) if loaded else ""
 
-    color = _use_color(args.color, out) and not args.output
-    return render_text(result, read_line, color=color, quiet=args.quiet, statistics=args.statistics)
+    args = ctx.args
+    to_stdout = spec.path is None
+    color = to_stdout and _use_color(args.color, ctx.out)
+    text = render_text(
+        ctx.result, read_line, color=color, quiet=args.quiet, statistics=args.statistics
+    )
+    if to_stdout and os.environ.get("GITHUB_ACTIONS") == "true":
+        from sidecar_lint.reporters.github import guard_commands
+
+        text = guard_commands(text)
+    return text
 
 
 def _use_color(choice: str, stream: TextIO) -> bool:
@@ -214,30 +406,34 @@ def _show_roles(
         for doc in iter_documents(loaded):
             for w in iter_workloads(doc, linter.kinds, linter.classifier):
                 span, _ = doc.locate(w.template_pointer)
-                report.append({
-                    "file": doc.source.path,
-                    "line": span.start_line,
-                    "object": w.ref.display(),
-                    "podTemplate": format_pointer(w.template_pointer) or "(the Pod itself)",
-                    "runsToCompletion": w.runs_to_completion,
-                    "containers": [
-                        {
-                            "list": c.list_key,
-                            "index": c.index,
-                            "name": c.name,
-                            "role": c.role.value,
-                            "sidecarKind": c.sidecar_kind,
-                            "reasons": list(c.reasons),
-                        }
-                        for c in w.containers
-                    ],
-                })
-    if args.format == "json":
+                report.append(
+                    {
+                        "file": doc.source.path,
+                        "line": span.start_line,
+                        "object": w.ref.display(),
+                        "podTemplate": format_pointer(w.template_pointer) or "(the Pod itself)",
+                        "runsToCompletion": w.runs_to_completion,
+                        "containers": [
+                            {
+                                "list": c.list_key,
+                                "index": c.index,
+                                "name": c.name,
+                                "role": c.role.value,
+                                "sidecarKind": c.sidecar_kind,
+                                "reasons": list(c.reasons),
+                            }
+                            for c in w.containers
+                        ],
+                    }
+                )
+    if any(spec.format == "json" for spec in requested_outputs(args)):
         out.write(json.dumps(report, indent=2) + "\n")
     else:
         for entry in report:
-            out.write(f"{entry['file']}:{entry['line']}: {entry['object']} "
-                      f"(pod template: {entry['podTemplate']})\n")
+            out.write(
+                f"{entry['file']}:{entry['line']}: {entry['object']} "
+                f"(pod template: {entry['podTemplate']})\n"
+            )
             for c in entry["containers"]:  # type: ignore[attr-defined]
                 where = f"{c['list']}[{c['index']}]"
                 kind = f" ({c['sidecarKind']})" if c["sidecarKind"] else ""

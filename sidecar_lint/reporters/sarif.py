@@ -1,0 +1,385 @@
+"""SARIF 2.1.0 output for GitHub code scanning and other result viewers.
+
+The log is built from ``sarif_om`` objects and serialized here: sarif-om has
+no serializer of its own, and the generic ones either keep every attrs
+default (``ruleIndex: -1``, ``kind: "fail"``) or drop defaults that carry
+meaning (a result's ``level`` equal to ``"warning"`` must stay, or it would
+inherit the rule's default level). :func:`to_sarif_dict` walks the attrs
+fields, names them by their ``schema_property_name`` and drops ``None`` and
+meaningless defaults, but always keeps ``level``.
+
+This module also decides where findings live relative to the repository
+(:class:`RepoPaths`), which the GitHub, Markdown and JUnit reporters share.
+``sarif_om`` is imported only when a log is actually built.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from sidecar_lint import PROJECT_URL, __version__
+from sidecar_lint.catalogue import RuleMeta
+from sidecar_lint.engine import RunResult
+from sidecar_lint.findings import Finding, Severity
+
+SARIF_VERSION = "2.1.0"
+SARIF_SCHEMA_URI = (
+    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+)
+TOOL_NAME = "sidecar-lint"
+#: ``category/`` with a trailing slash: GitHub takes everything before the last ``/``.
+AUTOMATION_ID = "sidecar-lint/"
+SRCROOT = "%SRCROOT%"
+#: Key of the tool-owned result identity in ``partialFingerprints`` (see docs/reports.md).
+FINGERPRINT_KEY = "sidecarLintIdentity/v1"
+#: GitHub keeps at most 10 tags per rule (and rejects more than 20).
+MAX_TAGS = 10
+#: GitHub's limit for rule descriptions.
+MAX_DESCRIPTION = 1024
+STDIN_PATH = "-"
+
+_PROBLEM_SEVERITY = {
+    Severity.ERROR: "error",
+    Severity.WARNING: "warning",
+    Severity.NOTE: "recommendation",
+}
+#: Only rules tagged ``security`` get a (string, numeric) ``security-severity``.
+_SECURITY_SEVERITY = {Severity.ERROR: "7.5", Severity.WARNING: "5.0", Severity.NOTE: "2.0"}
+#: Property names whose attrs default must still be written (see the module docstring).
+_ALWAYS_KEEP = frozenset({"level"})
+
+
+# --------------------------------------------------------------------------- paths
+
+
+def repository_root(cwd: str | None = None) -> str:
+    """The git top-level of ``cwd`` (default: the current directory), else ``cwd`` itself."""
+    base = os.path.abspath(cwd or os.getcwd())
+    try:
+        proc = subprocess.run(
+            ["git", "-C", base, "rev-parse", "--show-toplevel"],
+            capture_output=True,
+            timeout=30,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return base
+    top = proc.stdout.decode("utf-8", "surrogateescape").strip()
+    if proc.returncode != 0 or not top:
+        return base
+    return os.path.abspath(top)
+
+
+@dataclass
+class RepoPaths:
+    """Maps reported file paths to POSIX paths relative to the repository root.
+
+    A path is first resolved through symlinks (GitHub does not show results
+    in symlinked files); when the real file lies outside the root, the path
+    as given is tried. ``-`` (standard input without a name) and files
+    outside the root have no repository path.
+    """
+
+    root: str
+    cwd: str = field(default_factory=os.getcwd)
+    _cache: dict[str, str | None] = field(default_factory=dict, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        absolute = os.path.abspath(os.path.join(self.cwd, self.root))
+        self._roots = tuple(dict.fromkeys((os.path.realpath(absolute), absolute)))
+
+    def absolute(self, path: str) -> str:
+        return os.path.abspath(os.path.join(self.cwd, path))
+
+    def relative(self, path: str) -> str | None:
+        """``deploy/web.yaml`` for a file inside the root; None for stdin or outside it."""
+        if path in self._cache:
+            return self._cache[path]
+        rel = None if path == STDIN_PATH else self._relative(path)
+        self._cache[path] = rel
+        return rel
+
+    def _relative(self, path: str) -> str | None:
+        given = self.absolute(path)
+        for candidate in dict.fromkeys((os.path.realpath(given), given)):
+            for root in self._roots:
+                try:
+                    rel = os.path.relpath(candidate, root)
+                except ValueError:  # another drive on Windows
+                    continue
+                if rel == os.curdir or rel == os.pardir or rel.startswith(os.pardir + os.sep):
+                    continue
+                return Path(rel).as_posix()
+        return None
+
+
+def identity_relpath(path: str) -> str | None:
+    """A stand-in for :meth:`RepoPaths.relative` when paths are already repository-relative."""
+    if path == STDIN_PATH:
+        return None
+    return path.replace(os.sep, "/") if os.sep != "/" else path
+
+
+def artifact_location(path: str, paths: RepoPaths) -> dict[str, str]:
+    """``uri`` (percent-encoded, POSIX) and ``uriBaseId`` for one reported path."""
+    rel = paths.relative(path)
+    if rel is not None:
+        return {"uri": quote(rel, safe="/"), "uriBaseId": SRCROOT}
+    if path == STDIN_PATH:
+        return {"uri": "stdin"}
+    return {"uri": Path(paths.absolute(path)).as_uri()}
+
+
+# --------------------------------------------------------------------------- rules
+
+
+def rule_anchor(rule: RuleMeta) -> str:
+    """GitHub's heading slug for the rule's documentation section (``sl101-unknown-field``)."""
+    return f"{rule.code}-{rule.name}".lower()
+
+
+def rule_help_uri(rule: RuleMeta) -> str | None:
+    """Where a rule is documented: the README section of a built-in rule.
+
+    A team's own rule (any prefix but ``SL``) links to its first web
+    reference, if it has one.
+    """
+    if rule.code.startswith("SL"):
+        return f"{PROJECT_URL}#{rule_anchor(rule)}"
+    return next((r for r in rule.references if r.startswith(("https://", "http://"))), None)
+
+
+def _one_line(text: str, limit: int = MAX_DESCRIPTION) -> str:
+    """Whitespace collapsed to single spaces, cut at a sentence or word to fit ``limit``."""
+    flat = " ".join(text.split())
+    if len(flat) <= limit:
+        return flat
+    cut = flat[: limit - 1]
+    sentence = cut.rfind(". ")
+    if sentence >= limit // 2:
+        return cut[: sentence + 1]
+    word = cut.rfind(" ")
+    return (cut[:word] if word > 0 else cut).rstrip(" ,;:") + "…"
+
+
+def _rule_properties(rule: RuleMeta) -> dict[str, Any]:
+    props: dict[str, Any] = {
+        "precision": "high",
+        "problem.severity": _PROBLEM_SEVERITY[rule.severity],
+    }
+    if rule.tags:
+        props["tags"] = list(rule.tags[:MAX_TAGS])
+    if "security" in rule.tags:
+        props["security-severity"] = _SECURITY_SEVERITY[rule.severity]
+    return props
+
+
+def _descriptor(rule: RuleMeta, om: Any) -> Any:
+    from sidecar_lint.rule_docs import explain, explain_markdown
+
+    return om.ReportingDescriptor(
+        id=rule.code,
+        name=rule.name,
+        short_description=om.MultiformatMessageString(text=_one_line(rule.title)),
+        full_description=om.MultiformatMessageString(text=_one_line(rule.rationale)),
+        help=om.MultiformatMessageString(text=explain(rule), markdown=explain_markdown(rule)),
+        help_uri=rule_help_uri(rule),
+        default_configuration=om.ReportingConfiguration(level=rule.severity.value),
+        properties=_rule_properties(rule),
+    )
+
+
+# --------------------------------------------------------------------------- results
+
+
+def result_identity(finding: Finding, file: str) -> str:
+    """The tool-owned identity of a result: :attr:`Finding.fingerprint` of its repository path.
+
+    Rule, file, object (apiVersion, kind, namespace, name), container and the
+    field path inside the object; never a line or column. The file is the
+    repository-relative path, so the identity does not depend on the
+    directory the linter was started from.
+    """
+    return replace(finding, path=file).fingerprint
+
+
+def _logical_location(finding: Finding, om: Any) -> Any | None:
+    obj = finding.object
+    if obj is None:
+        return None
+    parts = [obj.kind, *([obj.namespace] if obj.namespace else []), obj.name or "<unnamed>"]
+    props: dict[str, Any] = {"apiVersion": obj.api_version, "kind": obj.kind}
+    if obj.namespace:
+        props["namespace"] = obj.namespace
+    if obj.name:
+        props["name"] = obj.name
+    if finding.container:
+        parts.append(finding.container)
+        props["container"] = finding.container
+    return om.LogicalLocation(
+        name=finding.container or obj.name or "<unnamed>",
+        fully_qualified_name="/".join(parts),
+        kind="resource",
+        properties=props,
+    )
+
+
+def _suppressions(finding: Finding, om: Any) -> list[Any] | None:
+    """``suppressions`` for a finding accepted in source or by a baseline (else None)."""
+    accepted = finding.suppression
+    if accepted is None:
+        return None
+    return [
+        om.Suppression(
+            kind=accepted.kind,
+            justification=accepted.justification or None,
+            properties={"source": accepted.source},
+        )
+    ]
+
+
+def _result(
+    finding: Finding, rule_index: dict[str, int], paths: RepoPaths, ident: str, om: Any
+) -> Any:
+    span = finding.span
+    physical = om.PhysicalLocation(
+        artifact_location=om.ArtifactLocation(**_snake(artifact_location(finding.path, paths))),
+        region=om.Region(
+            start_line=span.start_line,
+            start_column=span.start_col,
+            end_line=span.end_line,
+            end_column=span.end_col,
+        ),
+    )
+    logical = _logical_location(finding, om)
+    location = om.Location(
+        physical_location=physical, logical_locations=[logical] if logical else None
+    )
+    props = {"fieldPath": finding.json_pointer_text()} if finding.pointer else None
+    return om.Result(
+        rule_id=finding.code,
+        rule_index=rule_index.get(finding.code),
+        level=finding.severity.value,
+        message=om.Message(text=finding.message),
+        locations=[location],
+        partial_fingerprints={FINGERPRINT_KEY: ident},
+        suppressions=_suppressions(finding, om),
+        properties=props,
+    )
+
+
+def _snake(location: dict[str, str]) -> dict[str, str]:
+    return {"uri_base_id" if k == "uriBaseId" else k: v for k, v in location.items()}
+
+
+def _identities(findings: Iterable[Finding], paths: RepoPaths) -> list[str]:
+    """One identity per finding; repeats in one run get ``:2``, ``:3``… in report order."""
+    seen: dict[str, int] = {}
+    out: list[str] = []
+    for f in findings:
+        rel = paths.relative(f.path)
+        base = result_identity(f, rel if rel is not None else f.path)
+        seen[base] = seen.get(base, 0) + 1
+        out.append(base if seen[base] == 1 else f"{base}:{seen[base]}")
+    return out
+
+
+# --------------------------------------------------------------------------- log
+
+
+def build_log(result: RunResult, kubernetes_version: str, paths: RepoPaths) -> Any:
+    """The run as a ``sarif_om.SarifLog`` (one run, every active rule described)."""
+    import sarif_om as om
+
+    rules = sorted(result.rules, key=lambda r: r.code)
+    index = {rule.code: i for i, rule in enumerate(rules)}
+    driver = om.ToolComponent(
+        name=TOOL_NAME,
+        version=__version__,
+        semantic_version=__version__,
+        information_uri=PROJECT_URL,
+        rules=[_descriptor(rule, om) for rule in rules],
+    )
+    # Suppressed findings stay in the log, marked, so viewers can show them as such.
+    findings = sorted([*result.findings, *result.suppressed], key=Finding.sort_key)
+    identities = _identities(findings, paths)
+    results = [
+        _result(f, index, paths, ident, om) for f, ident in zip(findings, identities, strict=True)
+    ]
+    invocation = om.Invocation(
+        execution_successful=not result.errors,
+        tool_execution_notifications=[
+            om.Notification(message=om.Message(text=text), level="error") for text in result.errors
+        ]
+        or None,
+    )
+    run = om.Run(
+        tool=om.Tool(driver=driver),
+        results=results,
+        invocations=[invocation],
+        automation_details=om.RunAutomationDetails(id=AUTOMATION_ID),
+        column_kind="unicodeCodePoints",
+        original_uri_base_ids={
+            SRCROOT: om.ArtifactLocation(
+                description=om.Message(
+                    text="The repository root: the git top-level directory of the working "
+                    "directory (or --sarif-root). Result URIs are relative to it."
+                )
+            )
+        },
+        properties={"kubernetesVersion": kubernetes_version},
+    )
+    return om.SarifLog(schema_uri=SARIF_SCHEMA_URI, version=SARIF_VERSION, runs=[run])
+
+
+def to_sarif_dict(obj: Any) -> Any:
+    """Serialize sarif-om objects (and plain dicts/lists inside them) to JSON-ready data.
+
+    Attributes become their SARIF property names; ``None`` is dropped, and so
+    is a value equal to its attrs default, except for ``level`` (whose absence
+    means "inherit the rule's level", not "warning"). A ``ruleIndex`` below 0
+    is never written. Empty lists are kept: ``results: []`` is required.
+    """
+    import attr
+
+    if attr.has(type(obj)):
+        out: dict[str, Any] = {}
+        for attribute in attr.fields(type(obj)):
+            value = getattr(obj, attribute.name)
+            name = attribute.metadata.get("schema_property_name", attribute.name)
+            if value is None or (name == "ruleIndex" and value < 0):
+                continue
+            if name not in _ALWAYS_KEEP and _is_default(attribute, value):
+                continue
+            out[name] = to_sarif_dict(value)
+        return out
+    if isinstance(obj, dict):
+        return {str(k): to_sarif_dict(v) for k, v in obj.items() if v is not None}
+    if isinstance(obj, (list, tuple)):
+        return [to_sarif_dict(v) for v in obj]
+    return obj
+
+
+def _is_default(attribute: Any, value: Any) -> bool:
+    import attr
+
+    default = attribute.default
+    if default is attr.NOTHING:
+        return False
+    if isinstance(default, attr.Factory):  # type: ignore[arg-type]
+        default = default.factory()
+    return bool(value == default)
+
+
+def render_sarif(result: RunResult, kubernetes_version: str, paths: RepoPaths | None = None) -> str:
+    """The whole run as SARIF JSON: keys sorted, no timestamps, byte-stable."""
+    repo = paths or RepoPaths(repository_root())
+    data = to_sarif_dict(build_log(result, kubernetes_version, repo))
+    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
