@@ -32,7 +32,7 @@ from sidecar_lint.loader import LoadedSource, load_bytes
 from sidecar_lint.versions import DEFAULT_KUBERNETES_VERSION, KubeVersion, check_supported
 
 if TYPE_CHECKING:
-    from sidecar_lint.reporters.sarif import RepoPaths
+    from sidecar_lint.paths import RepoPaths
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 FAIL_ON = ("error", "warning", "note", "none")
@@ -304,7 +304,7 @@ class _RenderContext:
 
     @cached_property
     def paths(self) -> RepoPaths:
-        from sidecar_lint.reporters.sarif import RepoPaths, repository_root
+        from sidecar_lint.paths import RepoPaths, repository_root
 
         root = getattr(self.args, "sarif_root", None)
         return RepoPaths(root if root is not None else repository_root())

@@ -32,10 +32,10 @@ from sidecar_lint.document import Span
 from sidecar_lint.engine import Linter, RunResult
 from sidecar_lint.findings import Finding, Severity, Suppression
 from sidecar_lint.loader import load_bytes
+from sidecar_lint.paths import RepoPaths
 from sidecar_lint.reporters import sarif
 from sidecar_lint.reporters.sarif import (
     FINGERPRINT_KEY,
-    RepoPaths,
     artifact_location,
     build_log,
     render_sarif,

@@ -17,9 +17,8 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -28,6 +27,7 @@ from sidecar_lint import PROJECT_URL, __version__
 from sidecar_lint.catalogue import RuleMeta
 from sidecar_lint.engine import RunResult
 from sidecar_lint.findings import Finding, Severity
+from sidecar_lint.paths import STDIN_PATH, RepoPaths, repository_root
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA_URI = (
@@ -43,7 +43,6 @@ FINGERPRINT_KEY = "sidecarLintIdentity/v1"
 MAX_TAGS = 10
 #: GitHub's limit for rule descriptions.
 MAX_DESCRIPTION = 1024
-STDIN_PATH = "-"
 
 _PROBLEM_SEVERITY = {
     Severity.ERROR: "error",
@@ -57,67 +56,6 @@ _ALWAYS_KEEP = frozenset({"level"})
 
 
 # --------------------------------------------------------------------------- paths
-
-
-def repository_root(cwd: str | None = None) -> str:
-    """The git top-level of ``cwd`` (default: the current directory), else ``cwd`` itself."""
-    base = os.path.abspath(cwd or os.getcwd())
-    try:
-        proc = subprocess.run(
-            ["git", "-C", base, "rev-parse", "--show-toplevel"],
-            capture_output=True,
-            timeout=30,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return base
-    top = proc.stdout.decode("utf-8", "surrogateescape").strip()
-    if proc.returncode != 0 or not top:
-        return base
-    return os.path.abspath(top)
-
-
-@dataclass
-class RepoPaths:
-    """Maps reported file paths to POSIX paths relative to the repository root.
-
-    A path is first resolved through symlinks (GitHub does not show results
-    in symlinked files); when the real file lies outside the root, the path
-    as given is tried. ``-`` (standard input without a name) and files
-    outside the root have no repository path.
-    """
-
-    root: str
-    cwd: str = field(default_factory=os.getcwd)
-    _cache: dict[str, str | None] = field(default_factory=dict, init=False, repr=False)
-
-    def __post_init__(self) -> None:
-        absolute = os.path.abspath(os.path.join(self.cwd, self.root))
-        self._roots = tuple(dict.fromkeys((os.path.realpath(absolute), absolute)))
-
-    def absolute(self, path: str) -> str:
-        return os.path.abspath(os.path.join(self.cwd, path))
-
-    def relative(self, path: str) -> str | None:
-        """``deploy/web.yaml`` for a file inside the root; None for stdin or outside it."""
-        if path in self._cache:
-            return self._cache[path]
-        rel = None if path == STDIN_PATH else self._relative(path)
-        self._cache[path] = rel
-        return rel
-
-    def _relative(self, path: str) -> str | None:
-        given = self.absolute(path)
-        for candidate in dict.fromkeys((os.path.realpath(given), given)):
-            for root in self._roots:
-                try:
-                    rel = os.path.relpath(candidate, root)
-                except ValueError:  # another drive on Windows
-                    continue
-                if rel == os.curdir or rel == os.pardir or rel.startswith(os.pardir + os.sep):
-                    continue
-                return Path(rel).as_posix()
-        return None
 
 
 def identity_relpath(path: str) -> str | None:
