@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -24,12 +24,20 @@ class BaselineError(Exception):
     """An unreadable or malformed baseline file (one line, exit 2)."""
 
 
-def render_baseline(findings: Iterable[Finding]) -> str:
-    """The baseline file's text: deterministic, one entry per fingerprint."""
+def _own(finding: Finding) -> str:
+    return finding.fingerprint
+
+
+def render_baseline(findings: Iterable[Finding], identity: Callable[[Finding], str] = _own) -> str:
+    """The baseline file's text: deterministic, one entry per fingerprint.
+
+    ``identity`` maps a finding to its fingerprint; the CLI passes one that
+    uses repository-relative paths, so the baseline works from any directory.
+    """
     entries: dict[str, dict[str, Any]] = {}
     for f in sorted(findings, key=Finding.sort_key):
         entry = entries.setdefault(
-            f.fingerprint,
+            identity(f),
             {
                 "code": f.code,
                 "file": f.path,
@@ -68,13 +76,16 @@ def load_baseline(path: Path) -> Counter[str]:
     return counts
 
 
-def apply_baseline(findings: list[Finding], accepted: Counter[str]) -> list[Finding]:
-    """Mark findings the baseline accepts as suppressed (externally), oldest-first."""
+def apply_baseline(
+    findings: list[Finding], accepted: Counter[str], identity: Callable[[Finding], str] = _own
+) -> list[Finding]:
+    """Mark findings the baseline accepts as suppressed (externally), in report order."""
     remaining = Counter(accepted)
     out: list[Finding] = []
     for f in findings:
-        if f.suppression is None and remaining[f.fingerprint] > 0:
-            remaining[f.fingerprint] -= 1
+        key = identity(f)
+        if f.suppression is None and remaining[key] > 0:
+            remaining[key] -= 1
             f = replace(
                 f,
                 suppression=Suppression("external", "accepted in the baseline", "baseline"),

@@ -10,29 +10,24 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from functools import cached_property
-from typing import TYPE_CHECKING, TextIO
+from pathlib import Path
+from typing import TextIO
 
 from sidecar_lint import __version__
-from sidecar_lint.catalogue import (
-    CatalogueError,
-    RuleMeta,
-    builtin_rules,
-    find_rule,
-    select_rules,
-    unknown_selectors,
-)
-from sidecar_lint.checks.registry import CheckOptions
+from sidecar_lint.baseline import BaselineError, apply_baseline, load_baseline, render_baseline
+from sidecar_lint.catalogue import CatalogueError, find_rule
+from sidecar_lint.config import ConfigError, resolve_config
 from sidecar_lint.discovery import DiscoveryError, Input, discover
 from sidecar_lint.engine import Linter, RunResult
-from sidecar_lint.findings import Severity
-from sidecar_lint.loader import LoadedSource, load_bytes
-from sidecar_lint.versions import DEFAULT_KUBERNETES_VERSION, KubeVersion, check_supported
-
-if TYPE_CHECKING:
-    from sidecar_lint.paths import RepoPaths
+from sidecar_lint.findings import Finding, Severity
+from sidecar_lint.loader import DEFAULT_LIMITS, Limits, LoadedSource, load_bytes
+from sidecar_lint.output import write_atomic
+from sidecar_lint.paths import RepoPaths, repository_root
+from sidecar_lint.settings import FlagValues, resolve_settings
+from sidecar_lint.versions import DEFAULT_KUBERNETES_VERSION
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 FAIL_ON = ("error", "warning", "note", "none")
@@ -91,14 +86,58 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--fail-on",
         choices=FAIL_ON,
-        default="warning",
+        default=None,
         help="lowest severity that makes the exit status 1 (default: warning)",
     )
     p.add_argument(
         "--kubernetes-version",
-        default=DEFAULT_KUBERNETES_VERSION,
+        default=None,
         metavar="X.Y",
         help=f"target Kubernetes minor version (default: {DEFAULT_KUBERNETES_VERSION})",
+    )
+    p.add_argument(
+        "--config",
+        metavar="FILE",
+        help="configuration file (default: .sidecar-lint.yaml or pyproject.toml "
+        "[tool.sidecar-lint], searched upwards to the repository root)",
+    )
+    p.add_argument("--isolated", action="store_true", help="ignore every configuration file")
+    p.add_argument(
+        "--show-config", action="store_true", help="print the effective configuration and exit"
+    )
+    p.add_argument(
+        "--baseline", metavar="FILE", help="report only findings that FILE does not record"
+    )
+    p.add_argument(
+        "--write-baseline",
+        metavar="FILE",
+        help="record every current finding in FILE (then only new ones fail with --baseline)",
+    )
+    p.add_argument(
+        "--report-unused-ignores",
+        action="store_true",
+        help="report suppression comments and annotations that suppress nothing (SL002)",
+    )
+    p.add_argument(
+        "--max-file-size",
+        type=_positive,
+        default=DEFAULT_LIMITS.max_file_bytes,
+        metavar="BYTES",
+        help=f"skip (and report) larger files (default: {DEFAULT_LIMITS.max_file_bytes})",
+    )
+    p.add_argument(
+        "--max-documents",
+        type=_positive,
+        default=DEFAULT_LIMITS.max_documents,
+        metavar="N",
+        help=f"documents read per file (default: {DEFAULT_LIMITS.max_documents})",
+    )
+    p.add_argument(
+        "--max-depth",
+        type=_positive,
+        default=DEFAULT_LIMITS.max_depth,
+        metavar="N",
+        help=f"nesting depth read per document (default: {DEFAULT_LIMITS.max_depth})",
     )
     p.add_argument(
         "--exclude",
@@ -133,12 +172,22 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1: {text!r}")
+    return value
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``sidecar-lint`` command."""
     args = build_parser().parse_args(argv)
     try:
         return run(args, sys.stdout, sys.stderr)
-    except (UsageError, CatalogueError, DiscoveryError) as err:
+    except (UsageError, CatalogueError, DiscoveryError, ConfigError, BaselineError) as err:
         print(f"sidecar-lint: error: {err}", file=sys.stderr)
         return EXIT_ERROR
     except BrokenPipeError:  # e.g. `sidecar-lint . | head`
@@ -148,7 +197,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    rules = builtin_rules()
+    settings = resolve_settings(resolve_config(args.config, args.isolated), _flags(args))
+    rules = settings.all_rules
     if args.list_rules:
         from sidecar_lint.rule_docs import rules_listing
 
@@ -162,51 +212,72 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             raise UsageError(f"no rule {args.explain!r}; see --list-rules")
         out.write(explain(rule))
         return EXIT_OK
-    version = _version(args.kubernetes_version)
+    if args.show_config:
+        out.write(json.dumps(settings.describe(), indent=2) + "\n")
+        return EXIT_OK
+    version = settings.kubernetes_version
     outputs = plan_outputs(args, os.environ)
-    active = _selected(rules, args.select, args.ignore)
-    inputs = discover(args.paths or ["."], args.exclude, args.stdin_filename)
-    linter = Linter(active, CheckOptions(kubernetes_version=version))
+    accepted = load_baseline(Path(args.baseline)) if args.baseline else None
+    inputs = discover(args.paths or ["."], settings.excludes, args.stdin_filename)
+    linter = settings.linter()
     if args.show_roles:
-        return _show_roles(inputs, linter, args, out, err)
-    result = RunResult(rules=active)
+        return _show_roles(inputs, linter, args, out, err, settings.limits)
+    result = RunResult(rules=settings.active)
     sources: dict[str, LoadedSource] = {}
+    found: list[Finding] = []
     for item in inputs:
-        loaded = _read(item, result.errors)
+        loaded = _read(item, result.errors, settings.limits)
         if loaded is None:
             continue
         sources[loaded.source.path] = loaded
-        result.findings.extend(linter.lint(loaded))
+        found.extend(linter.lint(loaded, settings.match_path(loaded.source.path)))
+    found.sort(key=Finding.sort_key)
+    identity = _repo_identity(args) if args.baseline or args.write_baseline else None
+    if accepted is not None and identity is not None:
+        found = apply_baseline(found, accepted, identity)
+    result.findings = [f for f in found if f.suppression is None]
+    result.suppressed = [f for f in found if f.suppression is not None]
     result.summary = linter.summary
-    result.findings.sort(key=lambda f: f.sort_key())
+    result.summary.suppressed = len(result.suppressed)
+    if args.write_baseline and identity is not None:
+        write_atomic(args.write_baseline, render_baseline(result.findings, identity))
+        err.write(
+            f"sidecar-lint: wrote {len(result.findings)} finding(s) to {args.write_baseline}\n"
+        )
     _write_outputs(outputs, _RenderContext(result, args, str(version), sources, out))
-    return _exit_code(result, args.fail_on)
+    if args.write_baseline:
+        return EXIT_ERROR if result.errors else EXIT_OK
+    return _exit_code(result, settings.fail_on)
 
 
-def _version(text: str) -> KubeVersion:
-    try:
-        version = KubeVersion.parse(text)
-        check_supported(version)
-    except ValueError as err:
-        raise UsageError(f"--kubernetes-version: {err}") from err
-    return version
+def _flags(args: argparse.Namespace) -> FlagValues:
+    return FlagValues(
+        kubernetes_version=args.kubernetes_version,
+        fail_on=args.fail_on,
+        select=tuple(_split(args.select)),
+        ignore=tuple(_split(args.ignore)),
+        exclude=tuple(args.exclude),
+        report_unused_ignores=args.report_unused_ignores,
+        limits=Limits(args.max_file_size, args.max_documents, args.max_depth),
+    )
+
+
+def _repo_identity(args: argparse.Namespace) -> Callable[[Finding], str]:
+    """Fingerprints over repository-relative paths, so a baseline works from any directory."""
+    paths = RepoPaths(args.sarif_root or repository_root())
+
+    def identity(finding: Finding) -> str:
+        rel = paths.relative(finding.path)
+        return replace(finding, path=rel if rel is not None else finding.path).fingerprint
+
+    return identity
 
 
 def _split(values: Sequence[str]) -> list[str]:
     return [part.strip() for v in values for part in v.split(",") if part.strip()]
 
 
-def _selected(
-    rules: Sequence[RuleMeta], select: Sequence[str], ignore: Sequence[str]
-) -> list[RuleMeta]:
-    chosen, skipped = _split(select), _split(ignore)
-    unknown = list(unknown_selectors(rules, chosen + skipped))
-    if unknown:
-        raise UsageError(f"unknown rule selector(s): {', '.join(unknown)}; see --list-rules")
-    return select_rules(rules, chosen, skipped)
-
-
-def _read(item: Input, errors: list[str]) -> LoadedSource | None:
+def _read(item: Input, errors: list[str], limits: Limits = DEFAULT_LIMITS) -> LoadedSource | None:
     """Read one input; an unreadable file is recorded (exit 2), never silently skipped."""
     try:
         if item.is_stdin:
@@ -217,7 +288,7 @@ def _read(item: Input, errors: list[str]) -> LoadedSource | None:
     except OSError as exc:
         errors.append(f"{item.path}: cannot read: {exc.strerror or exc}")
         return None
-    return load_bytes(item.path, raw)
+    return load_bytes(item.path, raw, limits)
 
 
 @dataclass(frozen=True)
@@ -391,7 +462,12 @@ def _exit_code(result: RunResult, fail_on: str) -> int:
 
 
 def _show_roles(
-    inputs: Sequence[Input], linter: Linter, args: argparse.Namespace, out: TextIO, err: TextIO
+    inputs: Sequence[Input],
+    linter: Linter,
+    args: argparse.Namespace,
+    out: TextIO,
+    err: TextIO,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> int:
     from sidecar_lint.findings import format_pointer
     from sidecar_lint.loader import iter_documents
@@ -400,7 +476,7 @@ def _show_roles(
     errors: list[str] = []
     report: list[dict[str, object]] = []
     for item in inputs:
-        loaded = _read(item, errors)
+        loaded = _read(item, errors, limits)
         if loaded is None:
             continue
         for doc in iter_documents(loaded):

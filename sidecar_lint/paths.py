@@ -15,7 +15,11 @@ STDIN_PATH = "-"
 
 
 def repository_root(cwd: str | None = None) -> str:
-    """The git top-level of ``cwd`` (default: the current directory), else ``cwd`` itself."""
+    """The git top-level of ``cwd`` (default: the current directory).
+
+    When git cannot answer (not installed, or not a repository it can read),
+    the nearest directory upwards holding a ``.git`` entry; else ``cwd``.
+    """
     base = os.path.abspath(cwd or os.getcwd())
     try:
         proc = subprocess.run(
@@ -24,12 +28,19 @@ def repository_root(cwd: str | None = None) -> str:
             timeout=30,
             check=False,
         )
+        top = proc.stdout.decode("utf-8", "surrogateescape").strip()
+        if proc.returncode == 0 and top:
+            return os.path.abspath(top)
     except (OSError, subprocess.SubprocessError):
-        return base
-    top = proc.stdout.decode("utf-8", "surrogateescape").strip()
-    if proc.returncode != 0 or not top:
-        return base
-    return os.path.abspath(top)
+        pass
+    directory = base
+    while True:
+        if os.path.exists(os.path.join(directory, ".git")):
+            return directory
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            return base
+        directory = parent
 
 
 @dataclass

@@ -72,6 +72,7 @@ def render_json(result: RunResult, kubernetes_version: str) -> str:
             "objects": result.summary.objects,
             "workloads": result.summary.workloads,
             "findings": len(result.findings),
+            "suppressed": len(result.suppressed),
             "bySeverity": {k: by_severity.get(k, 0) for k in ("error", "warning", "note")},
         },
     }

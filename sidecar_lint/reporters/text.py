@@ -74,8 +74,13 @@ def summary_line(result: RunResult) -> str:
     """``Found 4 problems (2 errors, 2 warnings) in 3 files.`` or an all-clear line."""
     s = result.summary
     files = f"{s.files} file{'s' if s.files != 1 else ''}"
+    extra = []
+    if result.errors:
+        extra.append(f"{len(result.errors)} unreadable")
+    if result.suppressed:
+        extra.append(f"{len(result.suppressed)} suppressed")
+    tail = f" ({', '.join(extra)})" if extra else ""
     if not result.findings:
-        tail = f" ({len(result.errors)} unreadable)" if result.errors else ""
         return f"No problems found in {files}, {s.objects} Kubernetes objects{tail}."
     counts = Counter(f.severity for f in result.findings)
     parts = [
@@ -86,5 +91,6 @@ def summary_line(result: RunResult) -> str:
     n = len(result.findings)
     affected = len({f.path for f in result.findings})
     return (
-        f"Found {n} problem{'s' if n != 1 else ''} ({', '.join(parts)}) in {affected} of {files}."
+        f"Found {n} problem{'s' if n != 1 else ''} ({', '.join(parts)}) in {affected} of "
+        f"{files}{tail}."
     )

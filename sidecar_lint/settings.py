@@ -1,0 +1,228 @@
+"""The effective settings of a run: configuration file merged with command-line flags.
+
+Flags override the file; ``--exclude`` adds to the file's excludes. Every
+problem — a bad key, an unknown rule, an invalid parameter — is reported as
+one line naming the configuration file.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from sidecar_lint.catalogue import (
+    CatalogueError,
+    RuleMeta,
+    builtin_rules,
+    load_rules,
+    select_rules,
+    unknown_selectors,
+)
+from sidecar_lint.checks.registry import CheckOptions
+from sidecar_lint.config import ConfigError, LoadedConfig
+from sidecar_lint.engine import Linter, PathOverride, RuleTuning
+from sidecar_lint.loader import DEFAULT_LIMITS, Limits
+from sidecar_lint.roles import SidecarPatterns, classify_containers
+from sidecar_lint.versions import DEFAULT_KUBERNETES_VERSION, KubeVersion, check_supported
+from sidecar_lint.workload import BUILTIN_KINDS, WorkloadKind
+
+
+@dataclass(frozen=True)
+class FlagValues:
+    """What the command line said; None / empty means "not given"."""
+
+    kubernetes_version: str | None = None
+    fail_on: str | None = None
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    report_unused_ignores: bool = False
+    limits: Limits = DEFAULT_LIMITS
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a run needs, resolved once."""
+
+    loaded: LoadedConfig
+    kubernetes_version: KubeVersion
+    fail_on: str
+    all_rules: tuple[RuleMeta, ...]
+    active: tuple[RuleMeta, ...]
+    excludes: tuple[str, ...]
+    tuning: dict[str, RuleTuning] = field(default_factory=dict)
+    overrides: tuple[PathOverride, ...] = ()
+    kinds: tuple[WorkloadKind, ...] = BUILTIN_KINDS
+    sidecars: SidecarPatterns = field(default_factory=SidecarPatterns)
+    report_unused_ignores: bool = False
+    limits: Limits = DEFAULT_LIMITS
+
+    def linter(self) -> Linter:
+        """A linter configured with these settings."""
+        classifier = None
+        if self.sidecars != SidecarPatterns():
+            classifier = partial(classify_containers, extra=self.sidecars)
+        options = CheckOptions(
+            kubernetes_version=self.kubernetes_version,
+            report_unused_ignores=self.report_unused_ignores,
+        )
+        try:
+            return Linter(
+                self.active,
+                options,
+                kinds=self.kinds,
+                classifier=classifier,
+                tuning=self.tuning,
+                overrides=self.overrides,
+            )
+        except CatalogueError as err:
+            raise ConfigError(f"{self._where()}: {err}") from err
+
+    def match_path(self, path: str) -> str:
+        """A reported path as override globs see it: relative to the config's directory."""
+        if self.loaded.path is None or path == "-":
+            return path
+        rel = os.path.relpath(os.path.abspath(path), self.loaded.base_dir.resolve())
+        return Path(rel).as_posix()
+
+    def _where(self) -> str:
+        return str(self.loaded.path) if self.loaded.path else "configuration"
+
+    def describe(self) -> dict[str, Any]:
+        """The effective configuration, for ``--show-config``."""
+        return {
+            "configFile": str(self.loaded.path) if self.loaded.path else None,
+            "kubernetesVersion": str(self.kubernetes_version),
+            "failOn": self.fail_on,
+            "rules": {
+                r.code: {
+                    "name": r.name,
+                    "severity": (self.tuning.get(r.code) or RuleTuning()).severity
+                    or r.severity.value,
+                    "params": {
+                        **r.default_params,
+                        **dict((self.tuning.get(r.code) or RuleTuning()).params),
+                    },
+                }
+                for r in self.active
+            },
+            "disabled": sorted(
+                {r.code for r in self.all_rules} - {r.code for r in self.active}
+                | {c for c, t in self.tuning.items() if t.severity == "off"}
+            ),
+            "exclude": list(self.excludes),
+            "overrides": [
+                {
+                    "files": list(o.globs),
+                    "select": list(o.select),
+                    "ignore": list(o.ignore),
+                    "rules": {c: _tuning_dict(t) for c, t in o.rules.items()},
+                }
+                for o in self.overrides
+            ],
+            "sidecars": {
+                "names": list(self.sidecars.names),
+                "images": list(self.sidecars.images),
+                "never": list(self.sidecars.never),
+            },
+            "workloads": [
+                {"group": k.group, "kind": k.kind, "podTemplate": k.template}
+                for k in self.kinds
+                if k not in BUILTIN_KINDS
+            ],
+            "ruleDirectories": [str(p) for p in self.loaded.rule_dirs()],
+            "reportUnusedIgnores": self.report_unused_ignores,
+            "limits": {
+                "maxFileBytes": self.limits.max_file_bytes,
+                "maxDocuments": self.limits.max_documents,
+                "maxDepth": self.limits.max_depth,
+            },
+        }
+
+
+def _tuning_dict(t: RuleTuning) -> dict[str, Any]:
+    return {"severity": t.severity, "params": dict(t.params)}
+
+
+def resolve_settings(loaded: LoadedConfig, flags: FlagValues) -> Settings:
+    """Merge ``loaded`` (the configuration file, possibly empty) with ``flags``."""
+    cfg = loaded.config
+    where = str(loaded.path) if loaded.path else "configuration"
+    version_text = flags.kubernetes_version or cfg.kubernetes_version or DEFAULT_KUBERNETES_VERSION
+    try:
+        version = KubeVersion.parse(version_text)
+        check_supported(version)
+    except ValueError as err:
+        origin = (
+            "--kubernetes-version" if flags.kubernetes_version else f"{where}: kubernetesVersion"
+        )
+        raise ConfigError(f"{origin}: {err}") from err
+    try:
+        extra = load_rules(loaded.rule_dirs(), builtin=False) if cfg.rule_paths else ()
+    except CatalogueError as err:
+        raise ConfigError(f"{where}: rulePaths: {err}") from err
+    all_rules = tuple(sorted((*builtin_rules(), *extra), key=lambda r: r.code))
+    _no_clash(all_rules, where)
+    select = list(flags.select) or list(cfg.select)
+    ignore = list(flags.ignore) or list(cfg.ignore)
+    for label, values in (("select", select), ("ignore", ignore)):
+        unknown = list(unknown_selectors(all_rules, values))
+        if unknown:
+            origin = (
+                f"--{label}"
+                if (flags.select if label == "select" else flags.ignore)
+                else (f"{where}: {label}")
+            )
+            raise ConfigError(f"{origin}: unknown rule selector(s): {', '.join(unknown)}")
+    tuning = {k: RuleTuning(v.severity, dict(v.params)) for k, v in cfg.rules.items()}
+    overrides = tuple(
+        PathOverride(
+            globs=tuple(o.files),
+            select=tuple(o.select),
+            ignore=tuple(o.ignore),
+            rules={k: RuleTuning(v.severity, dict(v.params)) for k, v in o.rules.items()},
+        )
+        for o in cfg.overrides
+    )
+    kinds = tuple(
+        WorkloadKind(
+            group=w.api_version.rpartition("/")[0] if "/" in w.api_version else "",
+            kind=w.kind,
+            template=w.pod_template,
+            completes=w.completes,
+        )
+        for w in cfg.workloads
+    )
+    return Settings(
+        loaded=loaded,
+        kubernetes_version=version,
+        fail_on=flags.fail_on or cfg.fail_on or "warning",
+        all_rules=all_rules,
+        active=tuple(select_rules(all_rules, select, ignore)),
+        excludes=(*cfg.exclude, *flags.exclude),
+        tuning=tuning,
+        overrides=overrides,
+        kinds=(*kinds, *BUILTIN_KINDS),
+        sidecars=SidecarPatterns(
+            names=tuple(cfg.sidecars.names),
+            images=tuple(cfg.sidecars.images),
+            never=tuple(cfg.sidecars.never),
+        ),
+        report_unused_ignores=flags.report_unused_ignores,
+        limits=flags.limits,
+    )
+
+
+def _no_clash(rules: Sequence[RuleMeta], where: str) -> None:
+    seen: dict[str, str] = {}
+    for rule in rules:
+        for key in (rule.code, rule.name):
+            if key in seen and seen[key] != rule.code:
+                raise ConfigError(
+                    f"{where}: rule {rule.code}: {key!r} is already used by {seen[key]}"
+                )
+            seen[key] = rule.code
