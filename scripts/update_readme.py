@@ -1,4 +1,4 @@
-"""Regenerate the README rule table from rules/ (``--check``: fail if it is stale)."""
+"""Regenerate the README rule table and docs/rules.md from rules/ (``--check``: fail if stale)."""
 
 from __future__ import annotations
 
@@ -7,26 +7,36 @@ import sys
 from pathlib import Path
 
 from sidecar_lint.catalogue import builtin_rules
-from sidecar_lint.rule_docs import update_readme
+from sidecar_lint.rule_docs import rules_reference, update_readme
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+ROOT = Path(__file__).resolve().parent.parent
+README = ROOT / "README.md"
+REFERENCE = ROOT / "docs" / "rules.md"
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--check", action="store_true", help="exit 1 if README.md is out of date")
+    parser.add_argument("--check", action="store_true", help="exit 1 if a file is out of date")
     args = parser.parse_args()
-    current = README.read_text(encoding="utf-8")
-    fresh = update_readme(current, builtin_rules())
+    rules = builtin_rules()
+    wanted = {
+        README: update_readme(README.read_text(encoding="utf-8"), rules),
+        REFERENCE: rules_reference(rules),
+    }
+    stale = [
+        path
+        for path, text in wanted.items()
+        if not path.exists() or path.read_text(encoding="utf-8") != text
+    ]
     if args.check:
-        if fresh != current:
+        for path in stale:
             print(
-                "README.md rule table is stale: run python scripts/update_readme.py",
+                f"{path.relative_to(ROOT)} is stale: run python scripts/update_readme.py",
                 file=sys.stderr,
             )
-            return 1
-        return 0
-    README.write_text(fresh, encoding="utf-8")
+        return 1 if stale else 0
+    for path in stale:
+        path.write_text(wanted[path], encoding="utf-8")
     return 0
 
 

@@ -12,7 +12,7 @@ from functools import cache
 from typing import Any
 
 from jsonpath_ng import DatumInContext, Fields, Index
-from jsonpath_ng.ext import parse as _parse
+from jsonpath_ng.ext.parser import parse as _parse
 
 from sidecar_lint.document import Pointer
 

@@ -47,7 +47,7 @@ def explain(rule: RuleMeta) -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
-def explain_markdown(rule: RuleMeta) -> str:
+def explain_markdown(rule: RuleMeta, all_examples: bool = False) -> str:
     """The same content as Markdown (README anchors, SARIF ``help.markdown``)."""
     out = [
         f"### {rule.code} `{rule.name}`",
@@ -59,16 +59,51 @@ def explain_markdown(rule: RuleMeta) -> str:
         "**Fix:** " + rule.remediation.strip(),
     ]
     for label, examples in (("Bad", rule.examples.bad), ("Good", rule.examples.good)):
-        ex = examples[0]
-        out += ["", f"{label} — {ex.title}:", "", "```yaml", ex.manifest.rstrip(), "```"]
+        for ex in examples if all_examples else examples[:1]:
+            version = f" (Kubernetes {ex.kubernetes_version})" if ex.kubernetes_version else ""
+            out += [
+                "",
+                f"{label} — {ex.title}{version}:",
+                "",
+                "```yaml",
+                ex.manifest.rstrip(),
+                "```",
+            ]
     return "\n".join(out) + "\n"
 
 
 def readme_table(rules: Sequence[RuleMeta]) -> str:
     """The README's rule table (between the ``rules:start``/``rules:end`` markers)."""
     rows = ["| code | name | severity | what it catches |", "|---|---|---|---|"]
-    rows += [f"| {r.code} | `{r.name}` | {r.severity.value} | {r.title} |" for r in rules]
+    rows += [
+        f"| [{r.code}](docs/rules.md#{r.code.lower()}-{r.name}) | `{r.name}` | "
+        f"{r.severity.value} | {r.title} |"
+        for r in rules
+    ]
     return "\n".join(rows)
+
+
+def rules_reference(rules: Sequence[RuleMeta]) -> str:
+    """docs/rules.md: every rule's full documentation, one section each."""
+    head = [
+        "# Rules",
+        "",
+        "Generated from the files in `rules/` by `python scripts/update_readme.py`; "
+        "`sidecar-lint --explain CODE` prints the same text.",
+        "",
+    ]
+    body = []
+    for rule in rules:
+        text = explain_markdown(rule, all_examples=True)
+        if rule.params:
+            text += "\n**Parameters** (set under `rules.<code>.params` in the configuration):\n\n"
+            text += "\n".join(
+                f"- `{k}` (default `{p.default!r}`): {p.description.strip()}"
+                for k, p in rule.params.items()
+            )
+            text += "\n"
+        body.append(text)
+    return "\n".join(head) + "\n".join(body)
 
 
 def update_readme(text: str, rules: Sequence[RuleMeta]) -> str:

@@ -84,13 +84,13 @@ def rule_anchor(rule: RuleMeta) -> str:
 
 
 def rule_help_uri(rule: RuleMeta) -> str | None:
-    """Where a rule is documented: the README section of a built-in rule.
+    """Where a rule is documented: its section of docs/rules.md for a built-in rule.
 
     A team's own rule (any prefix but ``SL``) links to its first web
     reference, if it has one.
     """
     if rule.code.startswith("SL"):
-        return f"{PROJECT_URL}#{rule_anchor(rule)}"
+        return f"{PROJECT_URL}/blob/main/docs/rules.md#{rule_anchor(rule)}"
     return next((r for r in rule.references if r.startswith(("https://", "http://"))), None)
 
 

@@ -1,0 +1,29 @@
+"""Generated documentation is up to date with the rule catalogue."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sidecar_lint.catalogue import builtin_rules
+from sidecar_lint.rule_docs import rules_reference, update_readme
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_readme_rule_table_is_current() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert update_readme(readme, builtin_rules()) == readme, "run python scripts/update_readme.py"
+
+
+def test_rules_reference_is_current() -> None:
+    current = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
+    assert rules_reference(builtin_rules()) == current, "run python scripts/update_readme.py"
+
+
+def test_readme_opens_with_the_two_setup_commands() -> None:
+    lines = (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
+    block = lines[lines.index("```sh") + 1 : lines.index("```")]
+    assert len(block) == 2
+    assert block[0].endswith("sidecar-lint examples/")
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert block[1] in ci, "the README's test command must be the one CI runs"
