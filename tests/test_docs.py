@@ -27,3 +27,26 @@ def test_readme_opens_with_the_two_setup_commands() -> None:
     assert block[0].endswith("sidecar-lint examples/")
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert block[1] in ci, "the README's test command must be the one CI runs"
+
+
+def test_readme_examples_are_valid(tmp_path: Path) -> None:
+    import re
+
+    from sidecar_lint.catalogue import load_rules
+    from sidecar_lint.config import load_config
+    from sidecar_lint.settings import FlagValues, resolve_settings
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    yaml_blocks = re.findall(r"```yaml\n(.*?)```", text, re.S)
+    toml_blocks = re.findall(r"```toml\n(.*?)```", text, re.S)
+    config = next(b for b in yaml_blocks if b.startswith("# .sidecar-lint.yaml"))
+    rule = next(b for b in yaml_blocks if b.startswith("# policies/"))
+    (tmp_path / ".sidecar-lint.yaml").write_text(config)
+    (tmp_path / "policies").mkdir()
+    (tmp_path / "policies" / "ACME002-sidecar-registry.yaml").write_text(rule)
+    loaded = load_config(tmp_path / ".sidecar-lint.yaml")
+    settings = resolve_settings(loaded, FlagValues())
+    settings.linter()  # parameters validate against the rules' models
+    assert [r.code for r in load_rules([tmp_path / "policies"], builtin=False)] == ["ACME002"]
+    (tmp_path / "pyproject.toml").write_text(toml_blocks[0])
+    resolve_settings(load_config(tmp_path / "pyproject.toml"), FlagValues()).linter()
