@@ -377,9 +377,7 @@ def _yaml_float(value: float) -> str:
 
 
 def _render(value: object, limit: int = 60) -> str:
-    """Show an arbitrary decoded value briefly, for error messages."""
-    try:
-        rendered = json.dumps(value, default=repr, ensure_ascii=False)
-    except (TypeError, ValueError):  # circular structures and the like
-        rendered = repr(value)
-    return rendered if len(rendered) <= limit else rendered[: limit - 3] + "..."
+    """Show an arbitrary decoded value briefly, for error messages (aliases never expanded)."""
+    from sidecar_lint.bounded import bounded_text
+
+    return bounded_text(value, limit)

@@ -30,11 +30,11 @@ copies the limit into a missing request.
 from __future__ import annotations
 
 import decimal
-import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from sidecar_lint.bounded import bounded_text
 from sidecar_lint.checks.registry import CheckContext, check
 from sidecar_lint.document import Pointer
 from sidecar_lint.findings import Violation
@@ -252,11 +252,7 @@ def _shown(value: object) -> str:
     """A value the way the manifest wrote it, quoted when it is text (JSON style otherwise)."""
     if isinstance(value, float):
         return repr(value)
-    try:
-        text = json.dumps(value, ensure_ascii=False, default=str)
-    except ValueError:  # a structure that refers to itself (YAML anchors)
-        text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+    return bounded_text(value)
 
 
 def _is_bytes(name: str) -> bool:
