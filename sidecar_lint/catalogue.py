@@ -91,7 +91,7 @@ def builtin_rules_dir() -> Path:
 def load_rule_file(path: Path) -> RuleMeta:
     """Read and validate one rule file; every problem becomes a one-line error."""
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = _parse_yaml(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as err:
         raise CatalogueError(f"{path}: cannot read rule file: {err}") from err
     try:
@@ -106,6 +106,21 @@ def load_rule_file(path: Path) -> RuleMeta:
     if path.stem != expected:
         raise CatalogueError(f"{path}: file name must be {expected}.yaml")
     return rule
+
+
+def _parse_yaml(text: str) -> Any:
+    """``yaml.safe_load`` with libyaml when it is there (start-up reads every rule file).
+
+    The pure-Python parser stays the reference for errors: on a failure the
+    text is read again with it, so the message is the same either way.
+    """
+    loader = getattr(yaml, "CSafeLoader", None)
+    if loader is not None:
+        try:
+            return yaml.load(text, Loader=loader)  # CSafeLoader constructs no tags
+        except yaml.YAMLError:
+            pass
+    return yaml.safe_load(text)
 
 
 def load_rules(directories: Iterable[Path], builtin: bool = True) -> tuple[RuleMeta, ...]:

@@ -14,20 +14,27 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from sidecar_lint import __version__
 from sidecar_lint.baseline import BaselineError, apply_baseline, load_baseline, render_baseline
 from sidecar_lint.catalogue import CatalogueError, find_rule
 from sidecar_lint.config import ConfigError, resolve_config
 from sidecar_lint.discovery import DiscoveryError, Input, discover
-from sidecar_lint.engine import Linter, RunResult
+from sidecar_lint.engine import Linter, RunResult, Summary
 from sidecar_lint.findings import Finding, Severity
 from sidecar_lint.loader import DEFAULT_LIMITS, Limits, LoadedSource, load_bytes
 from sidecar_lint.output import write_atomic
 from sidecar_lint.paths import RepoPaths, repository_root
-from sidecar_lint.settings import FlagValues, resolve_settings
+from sidecar_lint.settings import FlagValues, Settings, resolve_settings
 from sidecar_lint.versions import DEFAULT_KUBERNETES_VERSION
+
+if TYPE_CHECKING:
+    from sidecar_lint.cache import Cache
+    from sidecar_lint.document import ObjectRef
+
+#: A linted Kubernetes object: file, document index, identity (what JUnit lists).
+ObjectSeen = tuple[str, int, "ObjectRef"]
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 FAIL_ON = ("error", "warning", "note", "none")
@@ -152,6 +159,37 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NAME",
         help="name to report for input read from stdin",
     )
+    p.add_argument(
+        "--jobs",
+        "-j",
+        type=_jobs,
+        default=None,
+        metavar="N",
+        help="lint on N processes; auto (the default) uses every core when there are many files",
+    )
+    p.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="neither read nor write the result cache",
+    )
+    p.add_argument(
+        "--cache-dir",
+        metavar="DIR",
+        help="where to keep results of unchanged files (default: $SIDECAR_LINT_CACHE_DIR, "
+        "else $XDG_CACHE_HOME/sidecar-lint or ~/.cache/sidecar-lint; safe to delete)",
+    )
+    p.add_argument(
+        "--shard",
+        metavar="K/N",
+        help="lint only the K-th of N shards of the files (split by a stable hash of the "
+        "repository-relative path; merge the shards' SARIF logs with --merge-sarif)",
+    )
+    p.add_argument(
+        "--merge-sarif",
+        metavar="OUT",
+        help="merge the SARIF logs given as PATHs into one log written to OUT (- for stdout), "
+        "then exit",
+    )
     p.add_argument("--list-rules", action="store_true", help="list every rule and exit")
     p.add_argument("--explain", metavar="CODE", help="explain one rule (code or name) and exit")
     p.add_argument(
@@ -172,6 +210,12 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _jobs(text: str) -> str:
+    if text.strip().lower() == "auto":
+        return "auto"
+    return str(_positive(text))
+
+
 def _positive(text: str) -> int:
     try:
         value = int(text)
@@ -187,7 +231,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return run(args, sys.stdout, sys.stderr)
-    except (UsageError, CatalogueError, DiscoveryError, ConfigError, BaselineError) as err:
+    except (
+        UsageError,
+        CatalogueError,
+        DiscoveryError,
+        ConfigError,
+        BaselineError,
+    ) as err:
         print(f"sidecar-lint: error: {err}", file=sys.stderr)
         return EXIT_ERROR
     except BrokenPipeError:  # e.g. `sidecar-lint . | head`
@@ -197,6 +247,22 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    merge_out = getattr(args, "merge_sarif", None)
+    if merge_out:
+        from sidecar_lint.shards import ShardError, merge_files
+
+        if not args.paths:
+            raise UsageError("--merge-sarif OUT needs the SARIF logs to merge as arguments")
+        try:
+            count = merge_files(merge_out, args.paths)
+        except ShardError as exc:
+            raise UsageError(str(exc)) from exc
+        if merge_out != "-":
+            err.write(
+                f"sidecar-lint: merged {len(args.paths)} log(s), {count} result(s), into "
+                f"{merge_out}\n"
+            )
+        return EXIT_OK
     settings = resolve_settings(resolve_config(args.config, args.isolated), _flags(args))
     rules = settings.all_rules
     if args.list_rules:
@@ -218,36 +284,88 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     version = settings.kubernetes_version
     outputs = plan_outputs(args, os.environ)
     accepted = load_baseline(Path(args.baseline)) if args.baseline else None
+    shard = _shard(args.shard) if getattr(args, "shard", None) else None
     inputs = discover(args.paths or ["."], settings.excludes, args.stdin_filename)
+    if shard is not None:
+        from sidecar_lint.shards import select_shard
+
+        inputs = select_shard(inputs, *shard, RepoPaths(args.sarif_root or repository_root()))
     linter = settings.linter()
     if args.show_roles:
         return _show_roles(inputs, linter, args, out, err, settings.limits)
     result = RunResult(rules=settings.active)
-    sources: dict[str, LoadedSource] = {}
-    found: list[Finding] = []
-    for item in inputs:
-        loaded = _read(item, result.errors, settings.limits)
-        if loaded is None:
-            continue
-        sources[loaded.source.path] = loaded
-        found.extend(linter.lint(loaded, settings.match_path(loaded.source.path)))
+    found, lines, objects = _lint_all(args, inputs, settings, linter, result)
     found.sort(key=Finding.sort_key)
     identity = _repo_identity(args) if args.baseline or args.write_baseline else None
     if accepted is not None and identity is not None:
         found = apply_baseline(found, accepted, identity)
     result.findings = [f for f in found if f.suppression is None]
     result.suppressed = [f for f in found if f.suppression is not None]
-    result.summary = linter.summary
     result.summary.suppressed = len(result.suppressed)
     if args.write_baseline and identity is not None:
         write_atomic(args.write_baseline, render_baseline(result.findings, identity))
         err.write(
             f"sidecar-lint: wrote {len(result.findings)} finding(s) to {args.write_baseline}\n"
         )
-    _write_outputs(outputs, _RenderContext(result, args, str(version), sources, out))
+    _write_outputs(outputs, _RenderContext(result, args, str(version), lines, objects, out))
     if args.write_baseline:
         return EXIT_ERROR if result.errors else EXIT_OK
     return _exit_code(result, settings.fail_on)
+
+
+def _shard(text: str) -> tuple[int, int]:
+    from sidecar_lint.shards import ShardError, parse_shard
+
+    try:
+        return parse_shard(text)
+    except ShardError as exc:
+        raise UsageError(str(exc)) from exc
+
+
+def _lint_all(
+    args: argparse.Namespace,
+    inputs: Sequence[Input],
+    settings: Settings,
+    linter: Linter,
+    result: RunResult,
+) -> tuple[list[Finding], dict[str, dict[int, str]], list[ObjectSeen]]:
+    """Lint every input (cached, on several cores when worth it), keeping only reports."""
+    from sidecar_lint.parallel import LintSetup, lint_inputs, tune_gc
+
+    tune_gc()
+    cache = _open_cache(args, settings)
+    setup = LintSetup(args.config, args.isolated, _flags(args))
+    found: list[Finding] = []
+    lines: dict[str, dict[int, str]] = {}
+    objects: list[ObjectSeen] = []
+    summary = Summary()
+    jobs = getattr(args, "jobs", None)
+    for report in lint_inputs(inputs, settings, linter, jobs, setup, cache):
+        if report.error is not None:
+            result.errors.append(report.error)
+            continue
+        found.extend(report.findings)
+        if report.lines:
+            lines[report.path] = report.lines
+        objects.extend((report.path, i, ref) for i, ref in report.objects)
+        s = report.summary
+        summary.files += s.files
+        summary.documents += s.documents
+        summary.objects += s.objects
+        summary.workloads += s.workloads
+    if cache is not None:
+        cache.save()
+    result.summary = summary
+    return found, lines, objects
+
+
+def _open_cache(args: argparse.Namespace, settings: Settings) -> Cache | None:
+    if getattr(args, "no_cache", False):
+        return None
+    from sidecar_lint.cache import Cache, default_cache_dir, run_key
+
+    directory = Path(args.cache_dir) if getattr(args, "cache_dir", None) else default_cache_dir()
+    return Cache(directory, run_key(settings))
 
 
 def _flags(args: argparse.Namespace) -> FlagValues:
@@ -370,7 +488,8 @@ class _RenderContext:
     result: RunResult
     args: argparse.Namespace
     version: str
-    sources: dict[str, LoadedSource]
+    lines: dict[str, dict[int, str]]  # path -> the source lines findings start on
+    objects: list[ObjectSeen]  # every Kubernetes object linted, for JUnit
     out: TextIO
 
     @cached_property
@@ -416,9 +535,10 @@ def _render(spec: OutputSpec, ctx: _RenderContext) -> str:
         urls = {rule.code: rule_help_uri(rule) for rule in result.rules}
         return render_markdown(result, version, ctx.paths.relative, blob_base(os.environ), urls.get)
     if spec.format == "junit":
-        from sidecar_lint.reporters.junit import objects_from_sources, render_junit
+        from sidecar_lint.reporters.junit import ObjectEntry, render_junit
 
-        return render_junit(result, ctx.paths.relative, objects_from_sources(ctx.sources))
+        objects = [ObjectEntry(path, index, ref) for path, index, ref in ctx.objects]
+        return render_junit(result, ctx.paths.relative, objects)
     return _render_text(spec, ctx)
 
 
@@ -426,8 +546,7 @@ def _render_text(spec: OutputSpec, ctx: _RenderContext) -> str:
     from sidecar_lint.reporters.text import render_text
 
     def read_line(path: str, number: int) -> str:
-        loaded = ctx.sources.get(path)
-        return loaded.source.line(number) if loaded else ""
+        return ctx.lines.get(path, {}).get(number, "")
 
     args = ctx.args
     to_stdout = spec.path is None

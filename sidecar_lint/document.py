@@ -125,14 +125,16 @@ class Document:
     """One YAML/JSON document, or one item of a ``kind: List`` document.
 
     ``spans`` is shared by all items of a List; ``base`` is the item's own
-    pointer inside the parsed document, so lookups add it in front.
+    pointer inside the parsed document, so lookups add it in front. A
+    document read by the fast path has a lazy ``spans`` table and no
+    ``start`` (None): both come from the reference parse, on first use.
     """
 
     source: SourceFile
     index: int
     data: Any
     spans: Mapping[Pointer, NodeSpan]
-    start: RawRange
+    start: RawRange | None
     base: Pointer = ()
     duplicate_keys: list[DuplicateKey] = field(default_factory=list)
     ignored_tags: list[IgnoredTag] = field(default_factory=list)
@@ -183,6 +185,13 @@ class Document:
                 raw = spans.key if target == "key" and spans.key is not None else spans.value
                 return self.source.to_span(raw), current
             if not current:
-                return self.source.to_span(self.start), ()
+                return self.source.to_span(self.start_range()), ()
             current = current[:-1]
             target = "key"
+
+    def start_range(self) -> RawRange:
+        """Where the document (or List item) starts: its root node's range."""
+        if self.start is not None:
+            return self.start
+        spans = self.spans.get(self.base) or self.spans.get(())
+        return spans.value if spans is not None else (0, 0, 0, 1)

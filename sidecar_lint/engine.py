@@ -9,7 +9,7 @@ in-source suppressions mark what the author chose to accept.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pydantic import ValidationError
@@ -19,7 +19,7 @@ from sidecar_lint.catalogue import CatalogueError, RuleMeta, find_rule, select_r
 from sidecar_lint.checks.registry import CheckContext, CheckOptions, CheckSpec, get_check
 from sidecar_lint.document import Document, SourceFile
 from sidecar_lint.findings import Finding, Severity, Violation
-from sidecar_lint.loader import LoadedSource, load_source
+from sidecar_lint.loader import LoadedSource, PositionsUnavailable, load_source
 from sidecar_lint.workload import BUILTIN_KINDS, Classifier, WorkloadKind, iter_workloads
 
 _SCOPES = ("source", "document", "workload", "suppressions")
@@ -156,13 +156,26 @@ class Linter:
 
         ``match_path`` is the path overrides are matched against (relative to
         the configuration file's directory); it defaults to the reported path.
+        A file read by the fast path whose positions libyaml cannot provide is
+        read again the reference way and linted from scratch.
         """
+        before = replace(self.summary)
+        try:
+            return self._lint(loaded, match_path)
+        except PositionsUnavailable:
+            if loaded.reload is None:
+                raise
+            self.summary.__dict__.update(before.__dict__)
+            return self._lint(loaded.reload(), match_path)
+
+    def _lint(self, loaded: LoadedSource, match_path: str | None) -> list[Finding]:
         plan = self.rules_for(match_path or loaded.source.path)
         source = loaded.source
         findings: list[Finding] = []
         self.summary.files += 1
         self.summary.documents += len({d.index for d in loaded.documents}) + len(loaded.problems)
         directives = _scan(source)
+        annotated = suppressions.ANNOTATION in source.text  # once per file, not per document
         for rule in plan["source"]:
             findings.extend(self._run(rule, loaded, None, source))
         for doc in loaded.documents:
@@ -172,7 +185,7 @@ class Linter:
             for rule in plan["document"]:
                 findings.extend(self._run(rule, doc, doc, source))
             workloads = list(iter_workloads(doc, self.kinds, self.classifier))
-            if suppressions.ANNOTATION in source.text:
+            if annotated:
                 suppressions.add_annotations(
                     directives, doc, [w.template_pointer for w in workloads]
                 )

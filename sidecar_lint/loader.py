@@ -13,13 +13,20 @@ turned into plain data by an iterative walk of our own, which
 
 A document that fails to parse becomes a :class:`ParseProblem`; parsing then
 resumes at the next ``---`` line, so one broken document hides nothing else.
+
+With ``fast=True`` (what the command line uses) a file is first read by
+:mod:`sidecar_lint.fastload`, which builds only the plain data and accepts it
+only when it is provably what this loader would build. Such documents get a
+lazy span table: the first lookup composes the file with libyaml, exactly as
+below, and finds the node a pointer names; documents nobody asks about are
+never composed. Everything else takes the reference path described above.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +35,7 @@ import yaml.reader
 from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from sidecar_lint import fastload
 from sidecar_lint.document import (
     Document,
     DuplicateKey,
@@ -88,11 +96,20 @@ class ParseProblem:
 
 @dataclass
 class LoadedSource:
-    """Everything read from one file: its documents and its parse problems."""
+    """Everything read from one file: its documents and its parse problems.
+
+    ``reload`` is set for files read by the fast path: it reads the file again
+    with the reference loader (used if positions turn out to be unavailable).
+    """
 
     source: SourceFile
     documents: list[Document]
     problems: list[ParseProblem]
+    reload: Callable[[], LoadedSource] | None = None
+
+
+class PositionsUnavailable(Exception):
+    """libyaml cannot compose a file the fast path read: read it the reference way."""
 
 
 _SCALARS = SafeConstructor()
@@ -124,18 +141,265 @@ def decode(raw: bytes) -> str:
     return raw.decode("utf-8")
 
 
-def load_source(source: SourceFile, limits: Limits = DEFAULT_LIMITS) -> LoadedSource:
-    """Parse every document of ``source``; never raises for bad input."""
+def load_source(
+    source: SourceFile, limits: Limits = DEFAULT_LIMITS, fast: bool = False
+) -> LoadedSource:
+    """Parse every document of ``source``; never raises for bad input.
+
+    ``fast`` allows the fast first read (see the module docstring); the
+    result is the same, and a caller that asks for positions must be ready
+    for :class:`PositionsUnavailable` and then use ``reload``.
+    """
     text = source.text
     if text.startswith("\ufeff"):
         source.text = text = text[1:]
     documents: list[Document] = []
     problems: list[ParseProblem] = []
-    if _looks_like_json(source.path, text):
+    is_json = _looks_like_json(source.path, text)
+    if fast and fastload.available():
+        if is_json:
+            done = _load_json(source, documents, problems, limits, lazy=True)
+        else:
+            done = _load_yaml_fast(source, text, documents, limits)
+        if done:
+            return LoadedSource(
+                source,
+                _expand_lists(documents),
+                problems,
+                reload=lambda: load_source(SourceFile(source.path, source.text), limits),
+            )
+        documents.clear()
+        problems.clear()
+    if is_json:
         _load_json(source, documents, problems, limits)
     else:
         _load_yaml(source, text, 0, 0, documents, problems, limits)
     return LoadedSource(source, _expand_lists(documents), problems)
+
+
+def _load_yaml_fast(
+    source: SourceFile, text: str, documents: list[Document], limits: Limits
+) -> bool:
+    """Documents with lazy positions if :mod:`fastload` vouches for the text; else False."""
+    read = fastload.read(text, limits.max_documents, limits.max_depth)
+    if read is None:
+        return False
+    positions = FilePositions(text, [doc.offset for doc in read], limits.max_depth)
+    for index, doc in enumerate(read):
+        items = doc.data.get("items") if isinstance(doc.data, dict) else None
+        if isinstance(items, list):
+            positions.item_counts[index] = len(items)
+        documents.append(Document(source, index, doc.data, LazySpans(positions, index), None))
+    return True
+
+
+#: A ``- `` entry of a top-level block sequence, at column 0 (kubectl's List layout).
+_ITEM_START = re.compile(r"^-(?=[ \t]|$)", re.MULTILINE)
+_ITEMS_KEY = re.compile(r"^items:[ \t]*(?:#[^\n]*)?$", re.MULTILINE)
+_TOP_LEVEL = re.compile(r"^[^\s#-]", re.MULTILINE)
+#: Composed List items kept at a time (each is a small tree; a dump has thousands).
+_ITEM_CACHE = 8
+
+
+class FilePositions:
+    """Composed nodes of a fast-read file's documents, made only when asked for.
+
+    Each document is composed on its own, from its ``---`` line to the next
+    one, by the reference composer (libyaml); the marks are shifted by the
+    lines before it, so they equal a whole-file parse's. In a ``kind: List``
+    laid out as kubectl writes it (``items:`` at column 0, one ``- `` per
+    item at column 0), one item is composed alone the same way, so a finding
+    in one object of a large dump does not build nodes for all of them. Text
+    that does not compose as expected raises :class:`PositionsUnavailable`.
+    """
+
+    def __init__(self, text: str, offsets: list[int], max_depth: int) -> None:
+        self.text = text
+        self.offsets = offsets
+        self.max_depth = max_depth
+        self._roots: dict[int, tuple[Node, int]] = {}
+        self._items: dict[int, list[tuple[int, int]] | None] = {}
+        self._item_nodes: dict[tuple[int, int], tuple[Node, int]] = {}
+        self.item_counts: dict[int, int] = {}  # document -> len(items), from the data
+
+    def _bounds(self, index: int) -> tuple[int, int]:
+        end = self.offsets[index + 1] if index + 1 < len(self.offsets) else len(self.text)
+        return self.offsets[index], end
+
+    def root(self, index: int) -> tuple[Node, int]:
+        """Document ``index``'s root node and the line offset of its marks."""
+        got = self._roots.get(index)
+        if got is None:
+            start, end = self._bounds(index)
+            got = self._roots[index] = (_compose_one(self.text[start:end]), self._line_of(start))
+        return got
+
+    def item(self, index: int, item: int) -> tuple[Node, int] | None:
+        """The node of ``items[item]`` of List document ``index`` (None: layout not simple)."""
+        key = (index, item)
+        got = self._item_nodes.get(key)
+        if got is not None:
+            return got
+        if index not in self._items:
+            self._items[index] = self._item_bounds(index)
+        bounds = self._items[index]
+        if bounds is None or not 0 <= item < len(bounds):
+            return None
+        start, end = bounds[item]
+        node = _compose_one(self.text[start:end])
+        if not isinstance(node, SequenceNode) or len(node.value) != 1:
+            raise PositionsUnavailable("a List item did not compose as one sequence entry")
+        if len(self._item_nodes) >= _ITEM_CACHE:
+            self._item_nodes.clear()
+        got = self._item_nodes[key] = (node.value[0], self._line_of(start))
+        return got
+
+    def _item_bounds(self, index: int) -> list[tuple[int, int]] | None:
+        """Where each item of a kubectl-style List starts and ends, or None."""
+        start, end = self._bounds(index)
+        key = _ITEMS_KEY.search(self.text, start, end)
+        if key is None:
+            return None
+        body = self.text.find("\n", key.end(), end)
+        if body < 0:
+            return None
+        body += 1
+        stop = _TOP_LEVEL.search(self.text, body, end)
+        region_end = stop.start() if stop else end
+        starts = [m.start() for m in _ITEM_START.finditer(self.text, body, region_end)]
+        if not starts or starts[0] != _first_content(self.text, body, region_end):
+            return None
+        if len(starts) != self.item_counts.get(index, -1):
+            return None  # not one line per item: use the whole document
+        return list(zip(starts, [*starts[1:], region_end], strict=True))
+
+    def _line_of(self, offset: int) -> int:
+        return self.text.count("\n", 0, offset)
+
+
+def _first_content(text: str, start: int, end: int) -> int:
+    """The offset of the first line in ``text[start:end]`` that is not blank or a comment."""
+    pos = start
+    while pos < end:
+        nl = text.find("\n", pos, end)
+        line_end = end if nl < 0 else nl
+        stripped = text[pos:line_end].strip()
+        if stripped and not stripped.startswith("#"):
+            return pos
+        pos = line_end + 1
+    return -1
+
+
+def _compose_one(text: str) -> Node:
+    """The single document of ``text``, composed the reference way."""
+    loader = _Loader(text)
+    nodes: list[Node] = []
+    try:
+        while loader.check_node():
+            node = loader.get_node()
+            if node is not None:
+                nodes.append(node)
+    except (yaml.YAMLError, RecursionError) as err:
+        raise PositionsUnavailable(str(err)) from err
+    finally:
+        loader.dispose()
+    if len(nodes) != 1:
+        raise PositionsUnavailable(f"{len(nodes)} documents where one was read")
+    return nodes[0]
+
+
+class LazySpans(Mapping[Pointer, NodeSpan]):
+    """A document's span table that composes text only when first asked.
+
+    Lookups follow the pointer through the node graph (fast-read documents
+    have string keys, no duplicates, merges or aliases, so every pointer
+    names exactly one node, as in the full table); iterating builds the
+    full table with the reference walk.
+    """
+
+    def __init__(self, positions: FilePositions, index: int) -> None:
+        self._positions = positions
+        self._index = index
+        self._table: dict[Pointer, NodeSpan] | None = None
+
+    def get(self, key: Pointer, default: Any = None) -> Any:
+        found: NodeSpan | None = None
+        if len(key) >= 2 and key[0] == "items" and type(key[1]) is int:
+            item = self._positions.item(self._index, key[1])
+            if item is not None:
+                node, offset = item
+                found = _navigate(node, key[2:], offset)
+                return default if found is None else found
+        root, offset = self._positions.root(self._index)
+        found = _navigate(root, key, offset)
+        return default if found is None else found
+
+    def __getitem__(self, key: Pointer) -> NodeSpan:
+        found = self.get(key)
+        if found is None:
+            raise KeyError(key)
+        return found  # type: ignore[no-any-return]
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, tuple) and self.get(key) is not None
+
+    def _full(self) -> dict[Pointer, NodeSpan]:
+        if self._table is None:
+            root, offset = self._positions.root(self._index)
+            source = SourceFile("", "")
+            doc = _build_document(source, root, self._index, offset, self._positions.max_depth)
+            self._table = dict(doc.spans)
+        return self._table
+
+    def __iter__(self) -> Iterator[Pointer]:
+        return iter(self._full())
+
+    def __len__(self) -> int:
+        return len(self._full())
+
+
+def _navigate(root: Node, pointer: Pointer, line_offset: int = 0) -> NodeSpan | None:
+    """The spans the reference walk records for ``pointer`` (no merges, aliases, duplicates).
+
+    For a List item's own node, the key range is None, as for any sequence entry.
+    """
+    node = root
+    key_range: RawRange | None = None
+    for part in pointer:
+        if isinstance(node, MappingNode):
+            found: tuple[Node, Node] | None = None
+            for key_node, value_node in node.value:
+                if key_node.tag == _MERGE_TAG:
+                    continue
+                if _key_of(key_node) == part:
+                    found = (key_node, value_node)  # the last occurrence wins, as in a dict
+            if found is None:
+                return None
+            key_range = _raw(found[0], line_offset)
+            node = found[1]
+        elif isinstance(node, SequenceNode):
+            if not isinstance(part, int) or not 0 <= part < len(node.value):
+                return None
+            key_range = None
+            node = node.value[part]
+        else:
+            return None
+    return NodeSpan(_raw(node, line_offset), key_range)
+
+
+def _key_of(key_node: Node) -> Any:
+    """A mapping key as the reference walk builds it."""
+    if isinstance(key_node, ScalarNode) and key_node.tag in _STANDARD_SCALAR_TAGS:
+        key = _scalar(key_node)
+    else:
+        key_range = _raw(key_node, 0)
+        key = getattr(key_node, "value", None)
+        key = key if isinstance(key, str) else f"<complex key at {key_range[0] + 1}>"
+    try:
+        hash(key)
+    except TypeError:
+        key = repr(key)
+    return key
 
 
 def _looks_like_json(path: str, text: str) -> bool:
@@ -150,33 +414,90 @@ def _load_json(
     documents: list[Document],
     problems: list[ParseProblem],
     limits: Limits,
-) -> None:
+    lazy: bool = False,
+) -> bool:
     """JSON semantics for the data (``1e3`` is a number), YAML's composer for positions.
 
     Tabs outside strings are the one JSON whitespace YAML refuses; inside JSON
     strings they must be escaped, so replacing each with a space keeps every
     column and lets the same span walk serve both formats.
+
+    ``lazy`` defers the YAML read to the first position lookup; it declines
+    (returns False) for objects with duplicate keys, which only that read reports.
     """
     text = source.text
     try:
-        data = json.loads(text)
+        data = json.loads(text, object_pairs_hook=_no_duplicates) if lazy else json.loads(text)
+    except _DuplicateJsonKey:
+        return False
     except json.JSONDecodeError as err:
         if not text.strip():
-            return
+            return True
         problems.append(ParseProblem(f"invalid JSON: {err.msg}", err.lineno - 1, err.colno - 1, 0))
-        return
+        return True
     except RecursionError:
         problems.append(ParseProblem("invalid JSON: nesting too deep", 0, 0, 0))
-        return
+        return True
+    if lazy:
+        table = _JsonSpans(source, text, limits)
+        documents.append(Document(source, 0, data, table, None))
+        return True
+    spans, start, doc = _json_positions(source, text, limits)
+    if doc is None:
+        documents.append(Document(source, 0, data, spans, start))
+        return True
+    doc.data = data
+    documents.append(doc)
+    return True
+
+
+class _DuplicateJsonKey(Exception):
+    pass
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        raise _DuplicateJsonKey
+    return out
+
+
+def _json_positions(
+    source: SourceFile, text: str, limits: Limits
+) -> tuple[Mapping[Pointer, NodeSpan], RawRange, Document | None]:
+    """The YAML read of a JSON text: its document, or a table holding only the root."""
     positioned: list[Document] = []
     shadow: list[ParseProblem] = []
     _load_yaml(source, text.replace("\t", " "), 0, 0, positioned, shadow, limits)
     if shadow or len(positioned) != 1:
-        spans: dict[Pointer, NodeSpan] = {(): NodeSpan((0, 0, 0, 1))}
-        positioned = [Document(source, 0, data, spans, (0, 0, 0, 1))]
+        return {(): NodeSpan((0, 0, 0, 1))}, (0, 0, 0, 1), None
     doc = positioned[0]
-    doc.data = data
-    documents.append(doc)
+    return doc.spans, doc.start_range(), doc
+
+
+class _JsonSpans(Mapping[Pointer, NodeSpan]):
+    """A JSON file's span table, read the reference way on first use."""
+
+    def __init__(self, source: SourceFile, text: str, limits: Limits) -> None:
+        self._args = (source, text, limits)
+        self._table: Mapping[Pointer, NodeSpan] | None = None
+
+    def _full(self) -> Mapping[Pointer, NodeSpan]:
+        if self._table is None:
+            self._table = _json_positions(*self._args)[0]
+        return self._table
+
+    def get(self, key: Pointer, default: Any = None) -> Any:
+        return self._full().get(key, default)
+
+    def __getitem__(self, key: Pointer) -> NodeSpan:
+        return self._full()[key]
+
+    def __iter__(self) -> Iterator[Pointer]:
+        return iter(self._full())
+
+    def __len__(self) -> int:
+        return len(self._full())
 
 
 def _load_yaml(
@@ -473,8 +794,9 @@ def _expand_lists(documents: list[Document]) -> list[Document]:
         items = data.get("items") if isinstance(data, dict) else None
         kind = data.get("kind") if isinstance(data, dict) else None
         if isinstance(kind, str) and _LIST_KIND.match(kind) and isinstance(items, list):
+            lazy = doc.start is None  # fast path: the start comes from the spans when asked
             for i, item in enumerate(items):
-                span = doc.spans.get((*doc.base, "items", i))
+                span = None if lazy else doc.spans.get((*doc.base, "items", i))
                 out.append(
                     Document(
                         source=doc.source,
@@ -511,7 +833,9 @@ def iter_documents(loaded: LoadedSource) -> Iterator[Document]:
     return (doc for doc in loaded.documents if doc.is_kubernetes_object)
 
 
-def load_bytes(path: str, raw: bytes, limits: Limits = DEFAULT_LIMITS) -> LoadedSource:
+def load_bytes(
+    path: str, raw: bytes, limits: Limits = DEFAULT_LIMITS, fast: bool = False
+) -> LoadedSource:
     """Decode and parse one file's bytes; undecodable or binary input is a problem, not a crash."""
     if len(raw) > limits.max_file_bytes:
         message = (
@@ -533,7 +857,7 @@ def load_bytes(path: str, raw: bytes, limits: Limits = DEFAULT_LIMITS) -> Loaded
         column = nul - (text.rfind("\n", 0, nul) + 1)
         problem = ParseProblem("contains a NUL character (binary file?)", line, column, 0)
         return LoadedSource(SourceFile(path, text), [], [problem])
-    return load_source(SourceFile(path, text), limits)
+    return load_source(SourceFile(path, text), limits, fast)
 
 
 def _size(n: int) -> str:

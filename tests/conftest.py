@@ -39,6 +39,14 @@ def lint(
     return found
 
 
+@pytest.fixture(autouse=True)
+def _isolated_cache(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Runs in tests never read or write the user's cache (and never share results)."""
+    monkeypatch.setenv("SIDECAR_LINT_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+
+
 @pytest.fixture
 def lint_text():  # type: ignore[no-untyped-def]
     return lint

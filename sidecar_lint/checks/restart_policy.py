@@ -25,6 +25,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from sidecar_lint.bounded import bounded_text
 from sidecar_lint.checks.registry import CheckContext, check
 from sidecar_lint.document import Pointer
 from sidecar_lint.findings import Severity, Violation, format_pointer
@@ -111,7 +112,12 @@ def _quoted(values: Sequence[str]) -> str:
 
 
 def _shown(value: Any) -> str:
-    return f'"{value}"' if isinstance(value, str) else repr(value)
+    return f'"{value}"' if isinstance(value, str) else bounded_text(value, python=True)
+
+
+def _plain(value: Any) -> str:
+    """A value as written (an aliased list or mapping is cut short, never expanded)."""
+    return value if isinstance(value, str) else bounded_text(value, python=True)
 
 
 def _use(value: Any, choices: Sequence[str]) -> str:
@@ -198,8 +204,8 @@ def _policy(
         else:
             advice = _use(value, supported)
         yield Violation(
-            f"{subject} sets restartPolicy: {value}, which Kubernetes {version} does not accept "
-            f"({where}: Unsupported value: {_shown(value)}: supported values: "
+            f"{subject} sets restartPolicy: {_plain(value)}, which Kubernetes {version} does not "
+            f"accept ({where}: Unsupported value: {_shown(value)}: supported values: "
             f"{_quoted(supported)}); {advice}",
             pointer=c.at("restartPolicy"),
             container=c,
@@ -225,7 +231,7 @@ def _policy(
         return
     if value not in RESTART_POLICIES:
         yield Violation(
-            f"{subject} sets restartPolicy: {value} ({where}: Unsupported value: "
+            f"{subject} sets restartPolicy: {_plain(value)} ({where}: Unsupported value: "
             f"{_shown(value)}: supported values: {_quoted(RESTART_POLICIES)}); "
             + _use(value, RESTART_POLICIES),
             pointer=c.at("restartPolicy"),
@@ -337,7 +343,7 @@ def _rule(
         else:
             advice = _use(action, actions)
         yield Violation(
-            f"{subject}: restart rule {i} has action {action} "
+            f"{subject}: restart rule {i} has action {_plain(action)} "
             f"({api_path((*at, 'action'))}: Unsupported value: {_shown(action)}: supported "
             f"values: {_quoted(actions)}); {advice}",
             pointer=(*at, "action"),
@@ -368,7 +374,7 @@ def _rule(
         )
     elif operator not in RULE_OPERATORS:
         yield Violation(
-            f"{subject}: restart rule {i} has exitCodes.operator {operator} "
+            f"{subject}: restart rule {i} has exitCodes.operator {_plain(operator)} "
             f"({api_path(op_at)}: Unsupported value: {_shown(operator)}: supported values: "
             f"{_quoted(RULE_OPERATORS)}); {_use(operator, RULE_OPERATORS)}",
             pointer=op_at,

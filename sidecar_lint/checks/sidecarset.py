@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from sidecar_lint.bounded import bounded_text
 from sidecar_lint.checks.registry import CheckContext, check
 from sidecar_lint.document import Pointer
 from sidecar_lint.findings import Violation
@@ -101,7 +102,8 @@ def _update_strategy(strategy: Mapping[str, Any], label: str) -> Iterator[Violat
     kind = strategy.get("type", "RollingUpdate")
     if kind not in _UPDATE_TYPES:
         yield Violation(
-            f"{label}: unsupported updateStrategy.type {kind!r}; use NotUpdate or RollingUpdate",
+            f"{label}: unsupported updateStrategy.type {_brief(kind)}; use NotUpdate or "
+            "RollingUpdate",
             pointer=(*at, "type"),
         )
     if "selector" in strategy and _empty_selector(strategy["selector"]):
@@ -121,10 +123,14 @@ def _update_strategy(strategy: Mapping[str, Any], label: str) -> Iterator[Violat
         value = strategy.get(key)
         if value is None:
             continue
-        if isinstance(value, bool) or not _INT_OR_PERCENT.match(str(value)):
+        if (
+            not isinstance(value, int | str)
+            or isinstance(value, bool)
+            or not _INT_OR_PERCENT.match(str(value))
+        ):
             yield Violation(
                 f"{label}: updateStrategy.{key} must be a non-negative integer or a "
-                f"percentage such as '10%', not {value!r}",
+                f"percentage such as '10%', not {_brief(value)}",
                 pointer=(*at, key),
             )
 
@@ -137,7 +143,7 @@ def _container(
     policy = spec.get("podInjectPolicy")
     if container.list_key == "containers" and policy is not None and policy not in _INJECT_POLICIES:
         yield Violation(
-            f"{who}: unsupported pod inject policy {policy!r}; use BeforeAppContainer or "
+            f"{who}: unsupported pod inject policy {_brief(policy)}; use BeforeAppContainer or "
             "AfterAppContainer",
             pointer=container.at("podInjectPolicy"),
             container=container,
@@ -145,7 +151,7 @@ def _container(
     share = spec.get("shareVolumePolicy")
     if isinstance(share, dict) and share.get("type") not in _SHARE_POLICIES:
         yield Violation(
-            f"{who}: unsupported share volume policy {share.get('type')!r}; use enabled or "
+            f"{who}: unsupported share volume policy {_brief(share.get('type'))}; use enabled or "
             "disabled",
             pointer=container.at("shareVolumePolicy", "type"),
             container=container,
@@ -176,9 +182,9 @@ def _transfer_env(container: ContainerView, who: str) -> Iterator[Violation]:
         source = entry.get("sourceContainerNameFrom")
         ref = source.get("fieldRef") if isinstance(source, dict) else None
         path = ref.get("fieldPath") if isinstance(ref, dict) else None
-        if path is not None and not _FIELD_REF.match(str(path)):
+        if path is not None and not (isinstance(path, str) and _FIELD_REF.match(path)):
             yield Violation(
-                f"{who}: transferEnv[{i}] fieldRef {path!r} is not supported; only "
+                f"{who}: transferEnv[{i}] fieldRef {_brief(path)} is not supported; only "
                 "metadata.name, metadata.labels['…'] and metadata.annotations['…'] are",
                 pointer=container.at(
                     "transferEnv", i, "sourceContainerNameFrom", "fieldRef", "fieldPath"
@@ -243,7 +249,7 @@ def _injection_strategy(strategy: Any, label: str) -> Iterator[Violation]:
     policy = revision.get("policy")
     if policy is not None and policy not in _REVISION_POLICIES:
         yield Violation(
-            f"{label}: invalid injectionStrategy.revision.policy {policy!r}; supported: "
+            f"{label}: invalid injectionStrategy.revision.policy {_brief(policy)}; supported: "
             "Always, Partial",
             pointer=(*at, "policy"),
         )
@@ -273,7 +279,7 @@ def _patch_metadata(patches: Any, label: str) -> Iterator[Violation]:
             )
         elif policy not in _PATCH_POLICIES:
             yield Violation(
-                f"{label}: unsupported patchPolicy {policy!r} in patchPodMetadata[{i}]; use "
+                f"{label}: unsupported patchPolicy {_brief(policy)} in patchPodMetadata[{i}]; use "
                 "Retain, Overwrite or MergePatchJson",
                 pointer=(*at, "patchPolicy"),
             )
@@ -287,3 +293,8 @@ def _patch_metadata(patches: Any, label: str) -> Iterator[Violation]:
                         target="key",
                     )
                 seen.add(str(key))
+
+
+def _brief(value: Any) -> str:
+    """``repr`` of a value, cut short: an aliased list or mapping is never expanded."""
+    return bounded_text(value, limit=200, python=True)

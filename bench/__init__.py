@@ -1,0 +1,1 @@
+"""Benchmark tools: a seeded corpus generator and a side-by-side timing script."""

@@ -1,0 +1,380 @@
+"""A fast first read of YAML text, exact to the reference loader or not used at all.
+
+The reference loader (:mod:`sidecar_lint.loader`) composes every document with
+libyaml and records the span of every node: exact, but most of its time goes
+into building Python objects for nodes and marks that are only ever needed
+for the few documents that have findings. This module reads plain data with
+``yaml-rs`` (an optional dependency, a YAML 1.2 parser written in Rust) and
+accepts the result only when it is provably what the reference would build
+under PyYAML's YAML 1.1 rules; otherwise it returns None and the caller uses
+the reference loader for the whole file. Positions are computed later, only
+when something asks for them, from a libyaml parse of the same text (see
+:class:`sidecar_lint.loader.FilePositions`), so every line and column is the
+reference loader's.
+
+Where YAML 1.1 and 1.2 (or the two parsers) can disagree, the text or the
+data is checked, and any doubt sends the file to the reference loader:
+
+* plain scalars that resolve differently (``yes``, ``on``, ``12:30``,
+  ``2024-01-01``, ``=``, ``<<``): a string of the data that PyYAML would
+  type if it were plain, and yaml-rs would not, is accepted only if no token
+  of that kind stands unquoted anywhere in the text; one that yaml-rs too
+  would type (``"true"``, ``"8080"``) was necessarily quoted, so it is fine;
+* numbers spelled differently (``0755``, ``0o17``, ``1e3``, ``+.5``): every
+  plain token that may be one must read the same (type and value) in both;
+* tags, aliases, directives, ``...`` markers, tabs, CR or Unicode line
+  breaks, non-printable characters, Helm ``{{`` and very long lines are not
+  handled here at all;
+* duplicate keys make yaml-rs fail; non-string keys, merge keys, other
+  types and nesting near the depth limit are refused after reading.
+
+``SIDECAR_LINT_LOADER=reference`` turns the fast path off, for comparisons.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import yaml
+import yaml.resolver
+
+#: ``SIDECAR_LINT_LOADER=reference`` turns the fast path off (the equivalence tests use it).
+LOADER_ENV = "SIDECAR_LINT_LOADER"
+
+_loads: Callable[..., Any] | None
+_limits: Any
+try:
+    import yaml_rs as _yaml_rs
+
+    _loads = _yaml_rs.loads
+    _limits = _yaml_rs.AliasLimits(max_total_replayed_events=10_000)
+except ImportError:  # pragma: no cover - the fast path is an optional extra
+    _loads = None
+    _limits = None
+
+#: A depth well below any sensible ``--max-depth``: deeper documents take the reference path.
+SAFE_DEPTH = 64
+
+_HAS_CONTENT = re.compile(r"^[ \t]*[^\s#]", re.MULTILINE)
+_UNPRINTABLE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+# tabs, CR, NEL, C0/C1 controls, surrogates, U+FFFE/FFFF (what libyaml refuses, and more);
+# U+2028/2029 are tested apart
+_DOCUMENT_END = re.compile(r"^\.\.\.(?=\s|$)", re.MULTILINE)
+_LONG_LINE = re.compile(r"^[^\n]{1000}", re.MULTILINE)
+# Where a plain token that may read differently as a number starts: a leading zero, an
+# exponent, an underscore, hex/octal/binary, or a fraction without digits before the dot.
+# Plain decimals ("8080", "-1", "0.5", "0") read the same in both and are not visited.
+_RISKY_NUMBER = re.compile(r"[\s\[{,:](?=[-+]?(?:0[0-9_oObBxX]|[0-9.][0-9_.]*[eE_]|\.[0-9]))")
+_TOKEN = re.compile(r"[0-9A-Za-z_.+\-]*(?=[\s,\]}:]|\Z)")
+
+_RESOLVERS = yaml.resolver.Resolver.yaml_implicit_resolvers
+_STR_TAG = "tag:yaml.org,2002:str"
+#: The first characters PyYAML's implicit resolvers look at (anything else stays a string).
+_FIRST_CHARS = frozenset(k for k in _RESOLVERS if k)
+_PLAIN_TYPES = (str, int, float, bool, type(None))
+
+_typed_cache: dict[str, Any] = {}
+#: Mapping keys already known to be plain strings for both parsers.
+_safe_keys: set[str] = set()
+_token_cache: dict[str, bool] = {}
+
+
+def available() -> bool:
+    """Whether the fast path can run (yaml-rs installed and not switched off)."""
+    return _loads is not None and os.environ.get(LOADER_ENV, "fast") != "reference"
+
+
+@dataclass
+class FastDocument:
+    """One document's data and where its text starts (a ``---`` line or the file start)."""
+
+    data: Any
+    offset: int
+
+
+def read(text: str, max_documents: int, max_depth: int) -> list[FastDocument] | None:
+    """The documents of ``text`` exactly as the reference loader builds their data, or None.
+
+    None means "not provably the same": the caller must use the reference loader.
+    """
+    loads = _loads
+    if loads is None or not _safe_text(text):
+        return None
+    starts = document_starts(text)
+    offsets: list[int] = []
+    if not starts or starts[0] != 0:
+        head = text[: starts[0]] if starts else text
+        if _HAS_CONTENT.search(head):
+            offsets.append(0)
+        elif not starts:
+            return []  # only comments and blank lines: no document
+    offsets.extend(starts)
+    if len(offsets) > max_documents:
+        return None
+    try:
+        loaded = loads(text, parse_datetime=False, alias_limits=_limits)
+    except Exception:  # any refusal means "let the reference decide"
+        return None
+    values = [loaded] if len(offsets) == 1 else loaded
+    if not isinstance(values, list) or len(values) != len(offsets):
+        return None
+    depth_limit = min(SAFE_DEPTH, max_depth)
+    ambiguous: set[str] = set()
+    for value in values:
+        if not _plain_data(value, depth_limit, ambiguous):
+            return None
+    if any(_stands_plain(text, tag) for tag in ambiguous):
+        return None
+    return [FastDocument(v, o) for v, o in zip(values, offsets, strict=True)]
+
+
+def _safe_text(text: str) -> bool:
+    if "\u2028" in text or "\u2029" in text or _UNPRINTABLE.search(text):
+        return False
+    if _unhandled(text):
+        return False
+    if _LONG_LINE.search(text):
+        return False
+    return all(_same_number(token) for token in _risky_tokens(text))
+
+
+def _unhandled(text: str) -> bool:
+    """Tags, aliases, directives, ``...`` markers or template braces (left to the reference).
+
+    Each indicator is looked for as a character first (fast), and only where it
+    occurs is its context checked: ``!`` or ``*`` where a token can start.
+    """
+    if "{{" in text or text.startswith("%") or "\n%" in text:
+        return True
+    if (text.startswith("...") or "\n..." in text) and _DOCUMENT_END.search(text):
+        return True
+    for char in ("!", "*"):
+        pos = text.find(char)
+        while pos >= 0:
+            before = text[pos - 1] if pos else " "
+            if before.isspace() or before in "[{,:":
+                after = text[pos + 1 : pos + 2]
+                if char == "!" or (after and not after.isspace() and after not in "\"',]}"):
+                    return True
+            pos = text.find(char, pos + 1)
+    return False
+
+
+def document_starts(text: str) -> list[int]:
+    """Offsets of the ``---`` lines of ``text`` (document start markers)."""
+    starts: list[int] = []
+    if text.startswith("---") and text[3:4] in ("", " ", "\t", "\r", "\n"):
+        starts.append(0)
+    pos = text.find("\n---")
+    while pos >= 0:
+        if text[pos + 4 : pos + 5] in ("", " ", "\t", "\r", "\n"):
+            starts.append(pos + 1)
+        pos = text.find("\n---", pos + 4)
+    return starts
+
+
+def _risky_tokens(text: str) -> set[str]:
+    """Plain tokens of ``text`` that may be numbers spelled in a way the parsers may differ on."""
+    found: set[str] = set()
+    padded = " " + text  # a token at the very start counts too
+    token = _TOKEN.match
+    for match in _RISKY_NUMBER.finditer(padded):
+        got = token(padded, match.end())
+        if got is not None and got.group():
+            found.add(got.group())
+    return found
+
+
+@cache
+def _maybe_typed() -> re.Pattern[str]:
+    """Anything PyYAML's implicit resolvers could turn into a non-string when plain.
+
+    Compiled on first use: a run that never takes the fast path does not pay for it.
+    """
+    bodies = sorted({f"(?:{rx.pattern})" for group in _RESOLVERS.values() for _, rx in group})
+    return re.compile("|".join(bodies), re.X)
+
+
+def _plain_data(root: Any, depth_limit: int, ambiguous: set[str]) -> bool:
+    """Keys are strings (never ``<<``), scalars are plain types, nesting is shallow.
+
+    Strings PyYAML would type if they were plain, while yaml-rs would not,
+    add the tag PyYAML would give them to ``ambiguous``: the caller then makes
+    sure no such value stands unquoted in the text.
+    """
+    maybe_typed = _maybe_typed().match
+    typed_cache = _typed_cache
+    safe_keys = _safe_keys
+    first = _FIRST_CHARS  # an empty string was quoted: plain, both read it as null
+    stack: list[tuple[Any, int]] = [(root, 0)]
+    pop, push = stack.pop, stack.append
+    while stack:
+        node, depth = pop()
+        if isinstance(node, dict):
+            if depth >= depth_limit:
+                return False
+            if not safe_keys.issuperset(node):  # keys repeat: most were cleared before
+                for key in node:
+                    if type(key) is not str or key == "<<":
+                        return False
+                    tag = _ambiguous_tag(key) if maybe_typed(key) else None
+                    if tag is not None:
+                        ambiguous.add(tag)
+                    elif len(safe_keys) < 100_000:
+                        safe_keys.add(key)
+            for value in node.values():
+                if type(value) is str:
+                    if value and value[0] in first and maybe_typed(value):
+                        tag = typed_cache.get(value, _UNKNOWN)
+                        if tag is _UNKNOWN:
+                            tag = _ambiguous_tag(value)
+                        if tag is not None:
+                            ambiguous.add(tag)
+                elif isinstance(value, (dict, list)):
+                    push((value, depth + 1))
+                elif not isinstance(value, _PLAIN_TYPES):
+                    return False
+        elif isinstance(node, list):
+            if depth >= depth_limit:
+                return False
+            for value in node:
+                if type(value) is str:
+                    if value and value[0] in first and maybe_typed(value):
+                        tag = typed_cache.get(value, _UNKNOWN)
+                        if tag is _UNKNOWN:
+                            tag = _ambiguous_tag(value)
+                        if tag is not None:
+                            ambiguous.add(tag)
+                elif isinstance(value, (dict, list)):
+                    push((value, depth + 1))
+                elif not isinstance(value, _PLAIN_TYPES):
+                    return False
+        elif type(node) is str:
+            if maybe_typed(node):
+                tag = _ambiguous_tag(node)
+                if tag is not None:
+                    ambiguous.add(tag)
+        elif not isinstance(node, _PLAIN_TYPES):
+            return False
+    return True
+
+
+_UNKNOWN: Any = object()
+
+
+def _pyyaml_tag(value: str) -> str:
+    """The tag PyYAML's resolver gives ``value`` as a plain scalar."""
+    for tag, regexp in _RESOLVERS.get(value[:1], ()):
+        if regexp.match(value):
+            return str(tag)
+    return _STR_TAG
+
+
+def _ambiguous_tag(value: str) -> str | None:
+    """PyYAML's tag for ``value`` if plain, when that is not a string and yaml-rs's is.
+
+    When yaml-rs too would type ``value`` if plain, its returning a string
+    proves the scalar was quoted (or a block scalar), which both read as-is:
+    no ambiguity (None). A value with whitespace or several lines cannot be
+    checked against the text token by token, so it is always ambiguous.
+    """
+    tag: str | None = _typed_cache.get(value, _UNKNOWN)
+    if tag is not _UNKNOWN:
+        return tag
+    tag = _pyyaml_tag(value)
+    if tag == _STR_TAG or not _rs_plain_is_str(value):
+        tag = None
+    elif value != value.strip() or any(c.isspace() for c in value):
+        tag = _ANY_TAG
+    if len(_typed_cache) > 100_000:
+        _typed_cache.clear()
+    _typed_cache[value] = tag
+    return tag
+
+
+def _rs_plain_is_str(value: str) -> bool:
+    assert _loads is not None
+    if "\n" in value or value != value.strip():
+        return True  # not a one-line plain scalar: "yes it is a string" is the safe answer
+    try:
+        got = _loads("k: " + value, parse_datetime=False)
+    except Exception:  # a token yaml-rs refuses is left as it is
+        return True
+    return isinstance(got, dict) and isinstance(got.get("k"), str)
+
+
+#: Marks a value that cannot be cleared by looking at the text.
+_ANY_TAG = "<any>"
+_plain_pattern_cache: dict[str, re.Pattern[str] | None] = {}
+
+
+def _stands_plain(text: str, tag: str) -> bool:
+    """Whether some token of ``text`` that PyYAML would read as ``tag`` is unquoted.
+
+    The token must start where a plain scalar can (after whitespace, a flow
+    indicator or ``:``, or at the start) and end where one can; a value in
+    quotes is preceded by its quote, so it never matches.
+    """
+    if tag == _ANY_TAG:
+        return True
+    pattern = _plain_pattern_cache.get(tag, _UNKNOWN)
+    if pattern is _UNKNOWN:
+        bodies = sorted(
+            {rx.pattern for group in _RESOLVERS.values() for t, rx in group if t == tag}
+        )
+        if not bodies:
+            pattern = None
+        else:
+            inner = "|".join(f"(?:{b.strip()[1:-1]})" for b in bodies)  # drop ^ and $
+            pattern = re.compile(rf"(?<![^\s\[{{,:])(?:{inner})(?=[\s,\]}}:#]|\Z)", re.X)
+        _plain_pattern_cache[tag] = pattern
+    return True if pattern is None else pattern.search(text) is not None
+
+
+def _same_number(token: str) -> bool:
+    """Whether a plain token reads the same in both parsers (type and value)."""
+    ok = _token_cache.get(token)
+    if ok is not None:
+        return ok
+    ok = _compare_token(token)
+    if len(_token_cache) > 100_000:
+        _token_cache.clear()
+    _token_cache[token] = ok
+    return ok
+
+
+def _compare_token(token: str) -> bool:
+    assert _loads is not None
+    try:
+        ours = _loads("k: " + token, parse_datetime=False)
+    except Exception:  # the whole text fails the same way, or differs
+        return False
+    if not isinstance(ours, dict) or "k" not in ours:
+        return False
+    mine = ours["k"]
+    if isinstance(mine, str):
+        return True  # a string to yaml-rs: the data check covers it
+    try:
+        theirs = yaml.load("k: " + token, Loader=_Loader)
+    except yaml.YAMLError:
+        return False
+    if not isinstance(theirs, dict):
+        return False
+    ref = theirs.get("k")
+    if type(ref) is not type(mine):
+        return False
+    if isinstance(mine, float) and math.isnan(mine):
+        return isinstance(ref, float) and math.isnan(ref)
+    return bool(ref == mine)
+
+
+try:
+    _Loader: Any = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover
+    _Loader = yaml.SafeLoader

@@ -1,0 +1,324 @@
+"""Lint many files: one at a time or on several cores, streaming, with the cache.
+
+Each file becomes a :class:`FileReport` — its findings, its counts, the few
+source lines the text report quotes, and the objects the JUnit report lists —
+and nothing else of it is kept: documents are parsed, linted and dropped
+file by file, so memory does not grow with the size of the tree.
+
+Worker processes lint whole files; reports come back in input order and the
+command line sorts findings itself, so ``--jobs N`` prints exactly what
+``--jobs 1`` prints.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+
+from sidecar_lint.discovery import Input
+from sidecar_lint.document import ObjectRef, Span
+from sidecar_lint.engine import Linter, Summary
+from sidecar_lint.findings import Edit, Finding, Fix, Severity, Suppression
+from sidecar_lint.loader import DEFAULT_LIMITS, Limits, load_bytes
+
+if TYPE_CHECKING:
+    from sidecar_lint.cache import Cache
+    from sidecar_lint.settings import FlagValues, Settings
+
+#: Below this many files (or bytes) ``--jobs auto`` stays in one process: starting
+#: workers costs more than it saves.
+AUTO_MIN_FILES = 32
+AUTO_MIN_BYTES = 2_000_000
+
+
+@dataclass
+class FileReport:
+    """What one file contributed to a run."""
+
+    path: str
+    findings: list[Finding] = field(default_factory=list)
+    summary: Summary = field(default_factory=Summary)
+    error: str | None = None  # set when the file could not be read
+    lines: dict[int, str] = field(default_factory=dict)  # lines the text report quotes
+    objects: list[tuple[int, ObjectRef]] = field(default_factory=list)  # for JUnit
+    digest: str | None = None  # content hash, for the cache
+
+
+def digest_of(raw: bytes) -> str:
+    """The content key of a file (BLAKE2b, 128 bits)."""
+    return hashlib.blake2b(raw, digest_size=16).hexdigest()
+
+
+def lint_bytes(
+    linter: Linter, path: str, raw: bytes, match_path: str, limits: Limits = DEFAULT_LIMITS
+) -> FileReport:
+    """Lint one file's bytes; the parsed documents are dropped before returning."""
+    before = replace(linter.summary)
+    loaded = load_bytes(path, raw, limits, fast=True)
+    findings = linter.lint(loaded, match_path)
+    after = linter.summary
+    summary = Summary(
+        files=after.files - before.files,
+        documents=after.documents - before.documents,
+        objects=after.objects - before.objects,
+        workloads=after.workloads - before.workloads,
+    )
+    source = loaded.source
+    lines = {f.span.start_line: source.line(f.span.start_line) for f in findings}
+    objects = [(doc.index, doc.ref) for doc in loaded.documents if doc.is_kubernetes_object]
+    return FileReport(path, findings, summary, None, lines, objects, digest_of(raw))
+
+
+def read_input(item: Input) -> bytes | str:
+    """The bytes of one input, or the reason it cannot be read."""
+    try:
+        if item.is_stdin:
+            return sys.stdin.buffer.read()
+        with open(item.path, "rb") as handle:
+            return handle.read()
+    except OSError as exc:
+        return f"{item.path}: cannot read: {exc.strerror or exc}"
+
+
+# --------------------------------------------------------------------------- running
+
+
+@dataclass(frozen=True)
+class LintSetup:
+    """What a worker needs to rebuild the run's settings (for ``spawn`` start methods)."""
+
+    config: str | None
+    isolated: bool
+    flags: FlagValues
+
+
+class _State:
+    settings: Settings | None = None
+    linter: Linter | None = None
+
+
+_STATE = _State()
+
+
+def _init_worker(setup: LintSetup | None) -> None:
+    if setup is not None and _STATE.linter is None:  # spawn: nothing was inherited
+        from sidecar_lint.config import resolve_config
+        from sidecar_lint.settings import resolve_settings
+
+        settings = resolve_settings(resolve_config(setup.config, setup.isolated), setup.flags)
+        _STATE.settings, _STATE.linter = settings, settings.linter()
+    _tune_gc()
+
+
+def _lint_path(task: tuple[int, Input]) -> tuple[int, FileReport]:
+    index, item = task
+    settings, linter = _STATE.settings, _STATE.linter
+    assert settings is not None and linter is not None
+    return index, lint_input(item, settings, linter)
+
+
+def lint_input(item: Input, settings: Settings, linter: Linter) -> FileReport:
+    """Read and lint one input in this process."""
+    raw = read_input(item)
+    if isinstance(raw, str):
+        return FileReport(item.path, error=raw)
+    return lint_bytes(linter, item.path, raw, settings.match_path(item.path), settings.limits)
+
+
+def resolve_jobs(jobs: str | None, inputs: Sequence[Input], sizes: Sequence[int]) -> int:
+    """The number of processes for ``--jobs`` (``auto`` or None: all cores, for big runs)."""
+    if jobs not in (None, "auto"):
+        return max(1, int(jobs))
+    cores = available_cores()
+    if cores <= 1 or (len(inputs) < AUTO_MIN_FILES and sum(sizes) < AUTO_MIN_BYTES):
+        return 1
+    return min(cores, max(1, len(inputs)))
+
+
+def available_cores() -> int:
+    """Cores this process may run on (the affinity mask where the OS has one)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # pragma: no cover - macOS, Windows
+        return os.cpu_count() or 1
+
+
+def lint_inputs(
+    inputs: Sequence[Input],
+    settings: Settings,
+    linter: Linter,
+    jobs: str | None,
+    setup: LintSetup,
+    cache: Cache | None = None,
+) -> Iterator[FileReport]:
+    """Reports for ``inputs``, in input order; cached files are not linted again."""
+    pending: list[tuple[int, Input]] = []
+    sizes: list[int] = []
+    done: dict[int, FileReport] = {}
+    for index, item in enumerate(inputs):
+        if cache is not None and not item.is_stdin:
+            hit = cache.lookup(item.path)
+            if hit is not None:
+                done[index] = hit
+                continue
+        pending.append((index, item))
+        if not item.is_stdin:
+            try:
+                sizes.append(os.path.getsize(item.path))
+            except OSError:
+                sizes.append(0)
+    workers = resolve_jobs(jobs, [item for _, item in pending], sizes)
+    stdin = [(i, item) for i, item in pending if item.is_stdin]
+    files = [(i, item) for i, item in pending if not item.is_stdin]
+    for index, item in stdin:  # standard input is read here, never by a worker
+        done[index] = lint_input(item, settings, linter)
+    if workers <= 1 or len(files) <= 1:
+        results: Iterator[tuple[int, FileReport]] = (
+            (i, lint_input(item, settings, linter)) for i, item in files
+        )
+    else:
+        results = _in_pool(files, sizes, settings, linter, setup, workers)
+    next_index = 0
+    for index, report in results:
+        if cache is not None and report.digest is not None and report.error is None:
+            cache.store(report)
+        done[index] = report
+        while next_index in done:
+            yield done.pop(next_index)
+            next_index += 1
+    while next_index in done:
+        yield done.pop(next_index)
+        next_index += 1
+
+
+def _in_pool(
+    files: list[tuple[int, Input]],
+    sizes: list[int],
+    settings: Settings,
+    linter: Linter,
+    setup: LintSetup,
+    workers: int,
+) -> Iterator[tuple[int, FileReport]]:
+    """Lint ``files`` in ``workers`` processes, largest first so no one waits on a big file."""
+    import multiprocessing
+
+    size_of = dict(zip((i for i, _ in files), sizes, strict=False))
+    order = sorted(files, key=lambda task: -size_of.get(task[0], 0))
+    methods = multiprocessing.get_all_start_methods()
+    context: Any
+    if "fork" in methods and sys.platform != "darwin":
+        context = multiprocessing.get_context("fork")
+        _STATE.settings, _STATE.linter = settings, linter  # inherited by the children
+        initargs: tuple[LintSetup | None] = (None,)
+    else:  # pragma: no cover - macOS and Windows rebuild the settings in each worker
+        context = multiprocessing.get_context("spawn")
+        initargs = (setup,)
+    chunk = max(1, min(16, len(order) // (workers * 8)))
+    with context.Pool(workers, initializer=_init_worker, initargs=initargs) as pool:
+        yield from pool.imap_unordered(_lint_path, order, chunksize=chunk)
+
+
+def _tune_gc() -> None:
+    """Collect cycles rarely: linting allocates millions of short-lived, acyclic objects."""
+    import gc
+
+    gc.set_threshold(100_000, 50, 100)
+
+
+tune_gc = _tune_gc
+
+
+# --------------------------------------------------------------------------- (de)serialising
+
+
+def report_to_data(report: FileReport) -> dict[str, Any]:
+    """A JSON-ready form of a report (for the cache)."""
+    s = report.summary
+    return {
+        "path": report.path,
+        "findings": [_finding_to_data(f) for f in report.findings],
+        "summary": [s.files, s.documents, s.objects, s.workloads],
+        "lines": [[n, text] for n, text in sorted(report.lines.items())],
+        "objects": [[i, o.api_version, o.kind, o.namespace, o.name] for i, o in report.objects],
+        "digest": report.digest,
+    }
+
+
+def report_from_data(data: dict[str, Any]) -> FileReport:
+    """The inverse of :func:`report_to_data`; raises on anything malformed."""
+    files, documents, objects, workloads = data["summary"]
+    return FileReport(
+        path=str(data["path"]),
+        findings=[_finding_from_data(f) for f in data["findings"]],
+        summary=Summary(int(files), int(documents), int(objects), int(workloads)),
+        lines={int(n): str(text) for n, text in data["lines"]},
+        objects=[(int(i), ObjectRef(a, k, ns, n)) for i, a, k, ns, n in data["objects"]],
+        digest=data["digest"],
+    )
+
+
+def _span(data: list[int]) -> Span:
+    a, b, c, d = data
+    return Span(int(a), int(b), int(c), int(d))
+
+
+def _span_data(span: Span) -> list[int]:
+    return [span.start_line, span.start_col, span.end_line, span.end_col]
+
+
+def _finding_to_data(f: Finding) -> dict[str, Any]:
+    obj = f.object
+    return {
+        "code": f.code,
+        "name": f.name,
+        "severity": f.severity.value,
+        "message": f.message,
+        "path": f.path,
+        "span": _span_data(f.span),
+        "object": None if obj is None else [obj.api_version, obj.kind, obj.namespace, obj.name],
+        "container": f.container,
+        "pointer": list(f.pointer),
+        "document": f.document_index,
+        "fix": None
+        if f.fix is None
+        else {
+            "description": f.fix.description,
+            "applicability": f.fix.applicability,
+            "edits": [[_span_data(e.span), e.replacement] for e in f.fix.edits],
+        },
+        "suppression": None
+        if f.suppression is None
+        else [f.suppression.kind, f.suppression.justification, f.suppression.source],
+        "extra": f.extra,
+    }
+
+
+def _finding_from_data(d: dict[str, Any]) -> Finding:
+    obj = d["object"]
+    fix = d["fix"]
+    sup = d["suppression"]
+    return Finding(
+        code=d["code"],
+        name=d["name"],
+        severity=Severity(d["severity"]),
+        message=d["message"],
+        path=d["path"],
+        span=_span(d["span"]),
+        object=None if obj is None else ObjectRef(*obj),
+        container=d["container"],
+        pointer=tuple(d["pointer"]),
+        document_index=d["document"],
+        fix=None
+        if fix is None
+        else Fix(
+            fix["description"],
+            tuple(Edit(_span(s), r) for s, r in fix["edits"]),
+            fix["applicability"],
+        ),
+        suppression=None if sup is None else Suppression(sup[0], sup[1], sup[2]),
+        extra=dict(d["extra"]),
+    )
