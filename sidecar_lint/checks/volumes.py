@@ -186,7 +186,8 @@ def unused_volume(workload: Workload, ctx: CheckContext) -> Iterator[Violation]:
     params = ctx.params if isinstance(ctx.params, UnusedVolumeParams) else UnusedVolumeParams()
     istio = _has_istio_evidence(workload)
     gcsfuse = str(workload.annotations.get(GCSFUSE_VOLUMES_ANNOTATION, "")).lower() == "true"
-    declared = {v.get("name") for v in volumes if isinstance(v, dict)}
+    names = (v.get("name") for v in volumes if isinstance(v, dict))
+    declared = {name for name in names if isinstance(name, str)}  # a name may be any YAML value
     undeclared = [u.name for u in uses.items if u.name not in declared]
     for index, volume in enumerate(volumes):
         if not isinstance(volume, dict):
