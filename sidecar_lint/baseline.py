@@ -62,8 +62,9 @@ def load_baseline(path: Path) -> Counter[str]:
         data = json.loads(path.read_text(encoding="utf-8"))
     except OSError as err:
         raise BaselineError(f"{path}: cannot read baseline: {err.strerror or err}") from err
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        raise BaselineError(f"{path}: not a baseline file: {err}") from err
+    except (ValueError, RecursionError) as err:  # JSON errors, huge integers, deep nesting
+        reason = "nesting too deep" if isinstance(err, RecursionError) else str(err)
+        raise BaselineError(f"{path}: not a baseline file: {reason}") from err
     if not isinstance(data, dict) or data.get("version") != BASELINE_VERSION:
         raise BaselineError(f"{path}: not a sidecar-lint baseline (version {BASELINE_VERSION})")
     findings = data.get("findings")

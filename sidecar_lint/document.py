@@ -118,6 +118,7 @@ class IgnoredTag:
     pointer: Pointer
     tag: str
     where: RawRange
+    reason: str | None = None  # set when a standard tag's value could not be constructed
 
 
 @dataclass

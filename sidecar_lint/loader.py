@@ -116,10 +116,26 @@ _SCALARS = SafeConstructor()
 
 
 def _scalar(node: ScalarNode) -> Any:
-    """Construct one standard scalar without PyYAML's per-loader object cache."""
+    """Construct one standard scalar without PyYAML's per-loader object cache.
+
+    Raises one of ``_UNCONSTRUCTIBLE`` for a value that looks like a timestamp
+    or number but cannot be one (``2024-13-01``, ``!!int abc``); callers keep
+    the text and record why, so the file is still linted.
+    """
     if node.tag == "tag:yaml.org,2002:str":
         return node.value
     return _SCALARS.yaml_constructors[node.tag](_SCALARS, node)
+
+
+_UNCONSTRUCTIBLE = (
+    ValueError,
+    OverflowError,
+    TypeError,
+    KeyError,
+    IndexError,
+    AttributeError,
+    yaml.YAMLError,
+)
 
 
 def decode(raw: bytes) -> str:
@@ -390,7 +406,10 @@ def _navigate(root: Node, pointer: Pointer, line_offset: int = 0) -> NodeSpan | 
 def _key_of(key_node: Node) -> Any:
     """A mapping key as the reference walk builds it."""
     if isinstance(key_node, ScalarNode) and key_node.tag in _STANDARD_SCALAR_TAGS:
-        key = _scalar(key_node)
+        try:
+            key = _scalar(key_node)
+        except _UNCONSTRUCTIBLE:
+            key = key_node.value
     else:
         key_range = _raw(key_node, 0)
         key = getattr(key_node, "value", None)
@@ -679,7 +698,12 @@ def _build_document(
         tag = node.tag
         if isinstance(node, ScalarNode):
             if tag in _STANDARD_SCALAR_TAGS:
-                value = _scalar(node)
+                try:
+                    value = _scalar(node)
+                except _UNCONSTRUCTIBLE as err:
+                    value = node.value
+                    reason = str(err).splitlines()[0] if str(err) else type(err).__name__
+                    ignored.append(IgnoredTag(pointer, tag, _raw(node, line_offset), reason))
             else:
                 ignored.append(IgnoredTag(pointer, tag, _raw(node, line_offset)))
                 value = node.value
@@ -708,10 +732,16 @@ def _build_document(
         for key_node, value_node in node.value:
             key_range = _raw(key_node, line_offset)
             if key_node.tag == _MERGE_TAG:
-                merged.extend(_merge_sources(value_node))
+                sources = _merge_sources(value_node)
+                for j, source_node in enumerate(sources):  # inline sources must be built too
+                    start(source_node, (*pointer, "<<", j), key_range)
+                merged.extend(sources)
                 continue
             if isinstance(key_node, ScalarNode) and key_node.tag in _STANDARD_SCALAR_TAGS:
-                key = _scalar(key_node)
+                try:
+                    key = _scalar(key_node)
+                except _UNCONSTRUCTIBLE:
+                    key = key_node.value
             else:  # a complex or tagged key: keep its text so nothing is lost
                 complex_keys.append(key_range)
                 key = getattr(key_node, "value", None)
@@ -726,7 +756,7 @@ def _build_document(
             container[key] = start(value_node, (*pointer, key), key_range)
         if merged:
             merges.append((container, merged, pointer))
-    _apply_merges(merges, built, spans)
+    _apply_merges(merges, built)
     return Document(
         source=source,
         index=index,
@@ -742,31 +772,45 @@ def _build_document(
 def _apply_merges(
     merges: list[tuple[dict[Any, Any], list[Node], Pointer]],
     built: dict[int, Any],
-    spans: dict[Pointer, NodeSpan],
 ) -> None:
-    """Apply ``<<`` merge keys: explicit keys win, earlier sources win over later.
+    """Apply ``<<`` merge keys: explicit keys win, earlier sources win over later ones.
 
-    Sources may themselves merge others, so repeat until nothing changes
-    (bounded by the number of merges: each round settles at least one level).
+    Each mapping is merged once, after the mappings it merges from (an explicit
+    depth-first order, so a chain of n merges costs its size, not n rounds).
+    Merged keys get no spans of their own: a finding on one points at the
+    mapping that merges it, and a merge bomb never multiplies the span table.
     """
-    explicit = [set(container) for container, _, _ in merges]
-    for _ in range(len(merges) + 1):
-        changed = False
-        for (container, sources, pointer), own in zip(merges, explicit, strict=True):
-            for source_node in sources:
-                source_data = built.get(id(source_node))
-                if not isinstance(source_data, dict) or source_data is container:
+    pending = {id(container): (container, sources) for container, sources, _ in merges}
+    done: set[int] = set()
+    visiting: set[int] = set()
+
+    def source_dicts(sources: list[Node]) -> list[dict[Any, Any]]:
+        found = (built.get(id(n)) for n in sources)
+        return [d for d in found if isinstance(d, dict)]
+
+    for root in pending:
+        stack = [root]
+        while stack:
+            current = stack[-1]
+            if current in done:
+                stack.pop()
+                continue
+            visiting.add(current)
+            container, sources = pending[current]
+            dicts = source_dicts(sources)
+            waiting = [id(d) for d in dicts if id(d) in pending and id(d) not in done | visiting]
+            if waiting:
+                stack.extend(waiting)
+                continue
+            for source in dicts:
+                if source is container:
                     continue
-                for key, value in source_data.items():
-                    if key in own or key in container:
-                        continue
-                    container[key] = value
-                    changed = True
-                    src_span = spans.get((*_pointer_of(spans, source_node), key))
-                    if src_span is not None:
-                        spans.setdefault((*pointer, key), src_span)
-        if not changed:
-            return
+                for key, value in source.items():
+                    if key not in container:
+                        container[key] = value
+            done.add(current)
+            visiting.discard(current)
+            stack.pop()
 
 
 def _merge_sources(value_node: Node) -> list[Node]:
@@ -775,15 +819,6 @@ def _merge_sources(value_node: Node) -> list[Node]:
     if isinstance(value_node, SequenceNode):
         return [n for n in value_node.value if isinstance(n, MappingNode)]
     return []
-
-
-def _pointer_of(spans: dict[Pointer, NodeSpan], node: Node) -> Pointer:
-    """Find where a merge source was first written (its anchor), by its start mark."""
-    mark = (node.start_mark.line, node.start_mark.column)
-    for pointer, span in spans.items():
-        if (span.value[0], span.value[1]) == mark:
-            return pointer
-    return ("\0unreachable",)
 
 
 def _expand_lists(documents: list[Document]) -> list[Document]:

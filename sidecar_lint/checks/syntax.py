@@ -42,12 +42,17 @@ def invalid_yaml(loaded: LoadedSource, ctx: CheckContext) -> Iterator[Violation]
                 text = "a mapping or list used as a key: Kubernetes objects only have string keys"
             yield Violation(text, span=span, document=doc)
         for tag in doc.ignored_tags:
-            yield Violation(
-                f"unsupported YAML tag '{_short(tag.tag)}': it was never constructed and "
-                "the Kubernetes API would not accept it; remove the tag",
-                pointer=tag.pointer,
-                document=doc,
-            )
+            if tag.reason is not None:
+                text = (
+                    f"this value cannot be read as {_short(tag.tag)} ({tag.reason[:120]}); it "
+                    "was kept as text, which tools that read YAML 1.1 would not do: quote it"
+                )
+            else:
+                text = (
+                    f"unsupported YAML tag '{_short(tag.tag)}': it was never constructed and "
+                    "the Kubernetes API would not accept it; remove the tag"
+                )
+            yield Violation(text, pointer=tag.pointer, document=doc)
 
 
 def _short(tag: str) -> str:
