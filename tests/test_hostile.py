@@ -1024,13 +1024,6 @@ def test_flow_style_yaml_is_yaml(text: str) -> None:
     assert [f.code for f in found] == ["SL101"], where(found)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="checks/syntax.invalid_yaml only recognises a template where '{{ ... }}' made YAML "
-    "read a mapping key (or broke parsing); a chart whose actions are all quoted parses as "
-    "plain strings and is linted as if rendered: no finding says it is an unrendered "
-    "template or suggests `helm template`",
-)
 def test_a_template_with_only_quoted_actions_is_reported_as_unrendered() -> None:
     text = (
         'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: "{{ .Release.Name }}"\n'
