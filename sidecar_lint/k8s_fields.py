@@ -46,6 +46,7 @@ class FieldInfo:
     until: str | None
 
 
+@functools.lru_cache(maxsize=256)
 def _parse_version(version: str) -> tuple[int, int]:
     """``"1.28"``, ``"v1.28"`` or ``"1.28.3"`` -> ``(1, 28)``; numeric, so 1.9 < 1.25."""
     match = _VERSION_RE.match(version.strip())
@@ -134,18 +135,27 @@ class FieldTables:
         """
         return self._table(type_name).get(name)
 
+    def table(self, type_name: str) -> Mapping[str, FieldInfo]:
+        """Every field the type has in any covered minor (empty for free-form types).
+
+        Raises KeyError for a type the tables do not know.
+        """
+        return self._table(type_name)
+
     def fields(self, type_name: str, version: str) -> frozenset[str]:
         """Field names valid in ``version`` (clamped by :meth:`nearest_version`).
 
         Empty for free-form types: none are known, any is allowed. KeyError for unknown types.
         """
-        minor = self.nearest_version(version)
-        cache_key = (type_name, minor)
-        cached = self._fields_cache.get(cache_key)
+        cached = self._fields_cache.get((type_name, version))
         if cached is None:
-            table = self._table(type_name)
-            cached = frozenset(name for name in table if self._present(type_name, name, minor))
-            self._fields_cache[cache_key] = cached
+            minor = self.nearest_version(version)
+            cached = self._fields_cache.get((type_name, minor))
+            if cached is None:
+                table = self._table(type_name)
+                cached = frozenset(name for name in table if self._present(type_name, name, minor))
+                self._fields_cache[type_name, minor] = cached
+            self._fields_cache[type_name, version] = cached
         return cached
 
     def exists_in(self, type_name: str, name: str, version: str) -> bool:

@@ -53,6 +53,8 @@ def unknown_field(workload: Workload, ctx: CheckContext) -> Iterator[Violation]:
         if tables.is_free_form(type_name):
             continue
         owner = containers.get(pointer) or _owner(containers, pointer)
+        valid = tables.fields(type_name, version)  # cached per type and minor
+        known = tables.table(type_name)
         for key, value in node.items():
             if not isinstance(key, str):
                 continue
@@ -61,7 +63,7 @@ def unknown_field(workload: Workload, ctx: CheckContext) -> Iterator[Violation]:
             if owner is not None and pointer == owner.pointer and key in extra_container:
                 continue
             child = (*pointer, key)
-            if not tables.exists_in(type_name, key, version):
+            if key not in valid:
                 yield Violation(
                     _message(tables, type_name, key, version, owner, workload),
                     pointer=child,
@@ -69,8 +71,8 @@ def unknown_field(workload: Workload, ctx: CheckContext) -> Iterator[Violation]:
                     container=owner,
                 )
                 continue
-            info = tables.field(type_name, key)
-            if info is None or info.type_name is None:
+            info = known[key]
+            if info.type_name is None:
                 continue
             if info.shape == "object":
                 stack.append((value, info.type_name, child))

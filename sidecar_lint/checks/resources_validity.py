@@ -188,25 +188,26 @@ def _check_value(name: str, value: object) -> tuple[str | None, decimal.Decimal 
             "meant — set a quantity or remove the key",
             None,
         )
-    shown = _shown(value)
     try:
         amount = quantity_from_manifest(value)
     except QuantityError as err:
+        shown = _shown(value)
         return f"{shown} is not a valid quantity ({err.reason}); {err.hint or _GENERIC_HINT}", None
     if amount < 0:
         return (
-            f"is {shown}, a negative quantity; the API rejects it (must be greater than or "
+            f"is {_shown(value)}, a negative quantity; the API rejects it (must be greater than or "
             f"equal to 0) — use a positive amount or remove the key",
             None,
         )
     if _is_extended(name) and amount != amount.to_integral_value():
         return (
-            f"is {shown}; an extended resource is counted in whole units, and the API rejects "
-            f"fractions (must be an integer) — use {_whole(amount)} or another whole number",
+            f"is {_shown(value)}; an extended resource is counted in whole units, and the API "
+            f"rejects fractions (must be an integer) — use {_whole(amount)} or another whole "
+            "number",
             None,
         )
     if _is_bytes(name) and amount != amount.to_integral_value():
-        return f"is {shown}, which is a fraction of a byte; {_byte_hint(value)}", None
+        return f"is {_shown(value)}, which is a fraction of a byte; {_byte_hint(value)}", None
     return None, amount
 
 

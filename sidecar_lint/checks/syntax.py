@@ -28,6 +28,7 @@ def invalid_yaml(loaded: LoadedSource, ctx: CheckContext) -> Iterator[Violation]
         line, col = problem.line + 1, problem.column + 1
         yield Violation(text, span=Span(line, col, line, col + 1))
     reported: set[RawRange] = set()
+    braces = "{{" in loaded.source.text
     for doc in loaded.documents:
         if not doc.is_kubernetes_object:
             continue
@@ -46,7 +47,7 @@ def invalid_yaml(loaded: LoadedSource, ctx: CheckContext) -> Iterator[Violation]
             else:
                 text = "a mapping or list used as a key: Kubernetes objects only have string keys"
             yield Violation(text, span=span, document=doc)
-        if not templated and "{{" in doc.source.text:
+        if braces and not templated:
             quoted = _first_helm_action(doc)
             if quoted is not None:
                 pointer, action = quoted
