@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import copy
 from functools import cache
-from typing import Any
-
-from jsonpath_ng import DatumInContext, Fields, Index
-from jsonpath_ng.ext.parser import parse as _parse
+from typing import TYPE_CHECKING, Any
 
 from sidecar_lint.document import Pointer
+
+if TYPE_CHECKING:  # jsonpath-ng (and its parser generator) loads only when a path is used
+    from jsonpath_ng import DatumInContext
 
 
 class JsonPathError(ValueError):
@@ -24,8 +24,10 @@ class JsonPathError(ValueError):
 @cache
 def compile_path(expression: str) -> Any:
     """Parse once per expression (extended syntax: filters such as ``[?(@.name=='x')]``)."""
+    from jsonpath_ng.ext.parser import parse
+
     try:
-        return _parse(expression)
+        return parse(expression)
     except Exception as err:  # jsonpath-ng raises several unrelated types
         raise JsonPathError(f"invalid JSONPath {expression!r}: {err}") from err
 
@@ -57,6 +59,8 @@ def _checked(data: Any, pointer: Pointer) -> Pointer:
 
 def pointer_of(match: DatumInContext) -> Pointer:
     """Collect field names and indices from a match's context chain, root first."""
+    from jsonpath_ng import Fields, Index
+
     parts: list[Any] = []
     current: DatumInContext | None = match
     while current is not None and current.context is not None:

@@ -25,6 +25,7 @@ LAZY = (
     "sidecar_lint.shards",
     "sidecar_lint.rule_docs",
     "xml.etree.ElementTree",
+    "jsonpath_ng",
 )
 
 _PROBE = r"""
