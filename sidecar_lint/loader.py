@@ -138,23 +138,31 @@ _UNCONSTRUCTIBLE = (
 )
 
 
+_BOMS = (
+    (b"\xef\xbb\xbf", "utf-8"),
+    (b"\xff\xfe\x00\x00", "utf-32-le"),
+    (b"\x00\x00\xfe\xff", "utf-32-be"),
+    (b"\xff\xfe", "utf-16-le"),
+    (b"\xfe\xff", "utf-16-be"),
+)
+
+
+def _encoding(raw: bytes) -> tuple[str, int]:
+    """The codec YAML reads ``raw`` with (UTF-8 unless a BOM says otherwise), and the BOM's size."""
+    for bom, codec in _BOMS:
+        if raw.startswith(bom):
+            return codec, len(bom)
+    return "utf-8", 0
+
+
 def decode(raw: bytes) -> str:
     """Decode file bytes as YAML allows (UTF-8, or UTF-16/32 with a BOM).
 
     The BOM is dropped so that it never shifts a column. Raises
     :class:`UnicodeDecodeError` for anything else, which the caller reports.
     """
-    if raw.startswith(b"\xef\xbb\xbf"):
-        return raw[3:].decode("utf-8")
-    for bom, codec in (
-        (b"\xff\xfe\x00\x00", "utf-32-le"),
-        (b"\x00\x00\xfe\xff", "utf-32-be"),
-        (b"\xff\xfe", "utf-16-le"),
-        (b"\xfe\xff", "utf-16-be"),
-    ):
-        if raw.startswith(bom):
-            return raw[len(bom) :].decode(codec)
-    return raw.decode("utf-8")
+    codec, bom = _encoding(raw)
+    return raw[bom:].decode(codec) if bom else raw.decode(codec)
 
 
 def load_source(
@@ -421,11 +429,22 @@ def _key_of(key_node: Node) -> Any:
     return key
 
 
+_YAML_SUFFIXES = (".yaml", ".yml")
+
+
 def _looks_like_json(path: str, text: str) -> bool:
-    if path.lower().endswith(".json"):
+    """Whether to read ``text`` as JSON: by its name, or, unnamed (stdin), by how it starts.
+
+    A YAML file is always YAML, even when it starts with ``{``: JSON is YAML,
+    and flow-style manifests or templates opening with ``{{`` are not JSON.
+    """
+    name = path.lower()
+    if name.endswith(".json"):
         return True
+    if name.endswith(_YAML_SUFFIXES):
+        return False
     stripped = text.lstrip()
-    return stripped.startswith("{") or stripped.startswith("[")
+    return stripped.startswith(("{", "[")) and not stripped.startswith("{{")
 
 
 def _load_json(
@@ -437,25 +456,30 @@ def _load_json(
 ) -> bool:
     """JSON semantics for the data (``1e3`` is a number), YAML's composer for positions.
 
-    Tabs outside strings are the one JSON whitespace YAML refuses; inside JSON
-    strings they must be escaped, so replacing each with a space keeps every
-    column and lets the same span walk serve both formats.
+    Tabs outside strings are the one JSON whitespace YAML refuses, and inside
+    strings JSON allows characters YAML refuses (DEL, U+FFFE); replacing each
+    with a space keeps every column and lets the same span walk serve both
+    formats.
 
     ``lazy`` defers the YAML read to the first position lookup; it declines
-    (returns False) for objects with duplicate keys, which only that read reports.
+    (returns False) for what only that read reports: duplicate keys and
+    integers too long to convert.
     """
     text = source.text
     try:
-        data = json.loads(text, object_pairs_hook=_no_duplicates) if lazy else json.loads(text)
-    except _DuplicateJsonKey:
+        data = _json_data(text, lazy)
+    except _NeedsReference:
         return False
     except json.JSONDecodeError as err:
         if not text.strip():
             return True
         problems.append(ParseProblem(f"invalid JSON: {err.msg}", err.lineno - 1, err.colno - 1, 0))
         return True
-    except RecursionError:
-        problems.append(ParseProblem("invalid JSON: nesting too deep", 0, 0, 0))
+    except RecursionError:  # deeper than Python's json reads (about a thousand levels)
+        problems.append(_json_too_deep(text, limits.max_depth))
+        return True
+    if _deeper_than(data, limits.max_depth):
+        problems.append(_json_too_deep(text, limits.max_depth))
         return True
     if lazy:
         table = _JsonSpans(source, text, limits)
@@ -470,15 +494,74 @@ def _load_json(
     return True
 
 
-class _DuplicateJsonKey(Exception):
-    pass
+class _NeedsReference(Exception):
+    """The lazy JSON read declines: only the positioned YAML read reports what it met."""
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     out = dict(pairs)
     if len(out) != len(pairs):
-        raise _DuplicateJsonKey
+        raise _NeedsReference
     return out
+
+
+def _json_data(text: str, lazy: bool) -> Any:
+    """The data of a JSON text; an integer too long for ``int`` is kept as its text.
+
+    YAML keeps such a scalar as text as well, and its positioned read records
+    it (SL001 at the value); the lazy read has no positions, so it declines.
+    """
+    hook = _no_duplicates if lazy else None
+    try:
+        return json.loads(text, object_pairs_hook=hook)
+    except json.JSONDecodeError:
+        raise
+    except ValueError:  # more digits than int() converts (sys.get_int_max_str_digits)
+        if lazy:
+            raise _NeedsReference from None
+        return json.loads(text, parse_int=_int_or_text)
+
+
+def _int_or_text(text: str) -> int | str:
+    try:
+        return int(text)
+    except ValueError:
+        return text
+
+
+def _deeper_than(data: Any, max_depth: int) -> bool:
+    """Whether ``data`` has a container ``max_depth`` levels down (what the YAML walk refuses)."""
+    stack: list[tuple[Any, int]] = [(data, 0)] if type(data) in (dict, list) else []
+    while stack:
+        node, depth = stack.pop()
+        if depth >= max_depth:
+            return True
+        children = node.values() if type(node) is dict else node
+        stack.extend((child, depth + 1) for child in children if type(child) in (dict, list))
+    return False
+
+
+#: A JSON string (to skip) or a bracket.
+_JSON_TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]', re.DOTALL)
+
+
+def _json_too_deep(text: str, max_depth: int) -> ParseProblem:
+    """The depth-limit problem, at the first ``[`` or ``{`` that opens a level past the limit."""
+    depth = 0
+    for token in _JSON_TOKEN.finditer(text):
+        char = token.group()
+        if char in ("[", "{"):
+            depth += 1
+            if depth > max_depth:
+                return _too_deep(max_depth, *_line_column(text, token.start()), 0)
+        elif char in ("]", "}"):
+            depth -= 1
+    # Within a raised limit, yet deeper than Python's json reads.
+    return ParseProblem("invalid JSON: nesting too deep to read", 0, 0, 0)
+
+
+#: Characters YAML refuses (tab included: it may not indent); JSON has them only in strings.
+_NOT_YAML_TEXT = re.compile("[^\n\r -~\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def _json_positions(
@@ -487,7 +570,7 @@ def _json_positions(
     """The YAML read of a JSON text: its document, or a table holding only the root."""
     positioned: list[Document] = []
     shadow: list[ParseProblem] = []
-    _load_yaml(source, text.replace("\t", " "), 0, 0, positioned, shadow, limits)
+    _load_yaml(source, _NOT_YAML_TEXT.sub(" ", text), 0, 0, positioned, shadow, limits)
     if shadow or len(positioned) != 1:
         return {(): NodeSpan((0, 0, 0, 1))}, (0, 0, 0, 1), None
     doc = positioned[0]
@@ -529,82 +612,168 @@ def _load_yaml(
     limits: Limits = DEFAULT_LIMITS,
 ) -> None:
     """Parse documents from ``text`` (which starts at ``line_offset`` in the file)."""
-    loader_class = _Loader
     while True:
-        index = first_index
-        before = len(documents)
-        loader = loader_class(text)
-        try:
-            while loader.check_node():
-                node = loader.get_node()
-                if index >= limits.max_documents:
-                    mark = node.start_mark if node is not None else None
-                    problems.append(
-                        ParseProblem(
-                            f"more than {limits.max_documents} documents in one file: the "
-                            "rest is not read (raise the limit with --max-documents)",
-                            (mark.line if mark else 0) + line_offset,
-                            mark.column if mark else 0,
-                            index,
-                        )
-                    )
-                    return
-                if node is not None:
-                    try:
-                        documents.append(
-                            _build_document(source, node, index, line_offset, limits.max_depth)
-                        )
-                    except _TooDeep as deep:
-                        problems.append(
-                            ParseProblem(
-                                f"nesting deeper than {limits.max_depth} levels: this document "
-                                "is not linted (raise the limit with --max-depth)",
-                                deep.node.start_mark.line + line_offset,
-                                deep.node.start_mark.column,
-                                index,
-                            )
-                        )
-                index += 1
+        failure = _read_stretch(source, text, line_offset, first_index, documents, problems, limits)
+        if failure is None:
             return
-        except yaml.MarkedYAMLError as err:
-            if loader_class is not yaml.SafeLoader:
-                # Pure PyYAML is the reference for error texts and positions:
-                # redo this stretch with it (errors are rare, so speed is moot).
-                del documents[before:]
-                loader_class = yaml.SafeLoader
-                continue
-            mark = err.problem_mark or err.context_mark
-            if err.context_mark is not None and _past_content(text, mark):
-                mark = err.context_mark  # "unclosed [" at end of file: point at the "["
-            line, column = (mark.line, mark.column) if mark else (0, 0)
-            if _past_content(text, mark):  # never point at a line that does not exist
-                line, column = _end_of_content(text)
-            line += line_offset
-            message = _describe(err, line_offset)
-        except RecursionError:
-            line, column = line_offset, 0
-            message = "nesting is too deep to read"
-        except yaml.reader.ReaderError as err:  # control characters and the like
-            line = text.count("\n", 0, err.position)
-            column = err.position - (text.rfind("\n", 0, err.position) + 1)
-            char = err.character if isinstance(err.character, str) else chr(err.character)
-            message = f"unacceptable character {char!r} (#x{ord(char):04x}): {err.reason}"
-            line += line_offset
-        except yaml.YAMLError as err:  # pragma: no cover - every other error is marked
-            line, column, message = line_offset, 0, str(err).splitlines()[0]
-        finally:
-            loader.dispose()
-        problems.append(ParseProblem(message, line, column, index, _hint(text)))
+        problems.append(
+            ParseProblem(
+                failure.message,
+                failure.line + line_offset,
+                failure.column,
+                failure.index,
+                _hint(text),
+            )
+        )
         # Resume at the next document start after the error, if there is one.
-        relative = line - line_offset
-        restart = _next_document_start(text, relative)
+        restart = _next_document_start(text, failure.line)
         if restart is None:
             return
-        loader_class = _Loader
-        consumed_lines = text.count("\n", 0, restart)
+        line_offset += text.count("\n", 0, restart)
         text = text[restart:]
-        line_offset += consumed_lines
-        first_index = index + 1
+        first_index = failure.index + 1
+
+
+@dataclass(frozen=True)
+class _Failure:
+    """Why reading a stretch of YAML stopped, and where (the line relative to the stretch).
+
+    ``marked`` is set for syntax errors, the ones pure PyYAML describes best.
+    """
+
+    message: str
+    line: int
+    column: int
+    index: int
+    marked: bool = False
+
+
+def _read_stretch(
+    source: SourceFile,
+    text: str,
+    line_offset: int,
+    first_index: int,
+    documents: list[Document],
+    problems: list[ParseProblem],
+    limits: Limits,
+) -> _Failure | None:
+    """Read ``text`` with libyaml; on a syntax error, read it again with pure PyYAML.
+
+    Pure PyYAML is the reference for error texts and positions (errors are
+    rare, so speed is moot), but it recurses per nesting level and refuses
+    the whole text for one bad character: when it cannot read the stretch
+    at all, libyaml's reading and its own error stand, so a document is
+    never reported twice or placed away from its error.
+    """
+    docs_before, problems_before = len(documents), len(problems)
+    failure = _read_with(
+        _Loader, source, text, line_offset, first_index, documents, problems, limits
+    )
+    if failure is None or not failure.marked or _Loader is yaml.SafeLoader:
+        return failure
+    kept = documents[docs_before:], problems[problems_before:]
+    del documents[docs_before:], problems[problems_before:]
+    again = _read_with(
+        yaml.SafeLoader, source, text, line_offset, first_index, documents, problems, limits
+    )
+    if again is None or again.marked:
+        return again
+    documents[docs_before:], problems[problems_before:] = kept
+    return failure
+
+
+def _read_with(
+    loader_class: type[yaml.SafeLoader],
+    source: SourceFile,
+    text: str,
+    line_offset: int,
+    first_index: int,
+    documents: list[Document],
+    problems: list[ParseProblem],
+    limits: Limits,
+) -> _Failure | None:
+    """Append the documents of ``text`` up to its first error, which is returned."""
+    index = first_index
+    loader: yaml.SafeLoader | None = None
+    try:
+        loader = loader_class(text)  # pure PyYAML checks every character here
+        while loader.check_node():
+            node = loader.get_node()
+            if index >= limits.max_documents:
+                mark = node.start_mark if node is not None else None
+                problems.append(
+                    ParseProblem(
+                        f"more than {limits.max_documents} documents in one file: the "
+                        "rest is not read (raise the limit with --max-documents)",
+                        (mark.line if mark else 0) + line_offset,
+                        mark.column if mark else 0,
+                        index,
+                    )
+                )
+                return None
+            if node is not None:
+                try:
+                    documents.append(
+                        _build_document(source, node, index, line_offset, limits.max_depth)
+                    )
+                except _TooDeep as deep:
+                    mark = deep.node.start_mark
+                    problems.append(
+                        _too_deep(limits.max_depth, mark.line + line_offset, mark.column, index)
+                    )
+            index += 1
+        return None
+    except yaml.MarkedYAMLError as err:
+        return _Failure(*_marked(err, text, line_offset), index, marked=True)
+    except RecursionError:
+        return _Failure("nesting is too deep to read", 0, 0, index)
+    except yaml.reader.ReaderError as err:  # control characters and the like
+        # libyaml counts bytes of the UTF-8 encoding, pure PyYAML characters.
+        position = err.position
+        if loader_class is not yaml.SafeLoader:
+            position = _char_index(text, position)
+        char = err.character if isinstance(err.character, str) else chr(err.character)
+        message = f"unacceptable character {char!r} (#x{ord(char):04x}): {err.reason}"
+        return _Failure(message, *_line_column(text, position), index)
+    except yaml.YAMLError as err:  # pragma: no cover - every other error is marked
+        return _Failure(str(err).splitlines()[0], 0, 0, index)
+    finally:
+        if loader is not None:
+            loader.dispose()
+
+
+def _marked(err: yaml.MarkedYAMLError, text: str, line_offset: int) -> tuple[str, int, int]:
+    """(message, line, column) of a syntax error, the line relative to ``text``."""
+    mark = err.problem_mark or err.context_mark
+    if err.context_mark is not None and _past_content(text, mark):
+        mark = err.context_mark  # "unclosed [" at end of file: point at the "["
+    line, column = (mark.line, mark.column) if mark else (0, 0)
+    if _past_content(text, mark):  # never point at a line that does not exist
+        line, column = _end_of_content(text)
+    return _describe(err, line_offset), line, column
+
+
+def _too_deep(max_depth: int, line: int, column: int, index: int) -> ParseProblem:
+    """The problem for a document that nests deeper than the limit, at the first node past it."""
+    return ParseProblem(
+        f"nesting deeper than {max_depth} levels: this document is not linted "
+        "(raise the limit with --max-depth)",
+        line,
+        column,
+        index,
+    )
+
+
+def _char_index(text: str, byte_offset: int) -> int:
+    """The index in ``text`` of the character at ``byte_offset`` of its UTF-8 encoding."""
+    # Each character takes at least one byte, so the prefix holds the offset.
+    encoded = text[:byte_offset].encode("utf-8", "surrogatepass")
+    return len(encoded[:byte_offset].decode("utf-8", "ignore"))
+
+
+def _line_column(text: str, offset: int) -> tuple[int, int]:
+    """0-based (line, column) of the character at ``offset`` of ``text``."""
+    return text.count("\n", 0, offset), offset - (text.rfind("\n", 0, offset) + 1)
 
 
 def _past_content(text: str, mark: Any) -> bool:
@@ -881,18 +1050,28 @@ def load_bytes(
     try:
         text = decode(raw)
     except UnicodeDecodeError as err:
-        line = raw.count(b"\n", 0, err.start)
-        column = err.start - (raw.rfind(b"\n", 0, err.start) + 1)
-        bad = raw[err.start : err.start + 1].hex()
-        message = f"not UTF-8 text: byte 0x{bad} cannot be decoded (binary file?)"
-        return LoadedSource(SourceFile(path, ""), [], [ParseProblem(message, line, column, 0)])
+        return LoadedSource(SourceFile(path, ""), [], [_undecodable(raw, err)])
     nul = text.find("\x00")
     if nul >= 0:
-        line = text.count("\n", 0, nul)
-        column = nul - (text.rfind("\n", 0, nul) + 1)
+        line, column = _line_column(text, nul)
         problem = ParseProblem("contains a NUL character (binary file?)", line, column, 0)
         return LoadedSource(SourceFile(path, text), [], [problem])
     return load_source(SourceFile(path, text), limits, fast)
+
+
+def _undecodable(raw: bytes, err: UnicodeDecodeError) -> ParseProblem:
+    """The encoding the file claims, the first byte it cannot decode, and where that byte is.
+
+    ``err`` counts from after the BOM; the text before the bad byte decodes,
+    so its line and column are in characters, like every other position.
+    """
+    codec, bom = _encoding(raw)
+    offset = bom + err.start
+    before = raw[bom:offset].decode(codec, "replace")
+    line, column = _line_column(before, len(before))
+    bad = raw[offset : offset + 1].hex()
+    message = f"not {codec.upper()} text: byte 0x{bad} cannot be decoded (binary file?)"
+    return ParseProblem(message, line, column, 0)
 
 
 def _size(n: int) -> str:

@@ -767,14 +767,6 @@ def test_deep_nesting_with_a_syntax_error_falls_back_without_crashing(shape: str
     assert any(f.code == "SL101" and "Pod after" in f.message for f in found)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="loader._load_yaml, RecursionError branch: when pure PyYAML re-parses a deep "
-    "document that libyaml rejected, the problem is placed at the first line of the chunk "
-    "(here the good document before it, line 1) and the document is reported again after "
-    "the restart (two SL001 for one document, document indexes 1 and 2); libyaml's own "
-    "error position is discarded",
-)
 def test_deep_document_with_a_syntax_error_is_reported_once_where_it_is() -> None:
     good = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: good}\n"
     text = good + "---\n" + deep_flow_sequence(2_000) + "broken: [\n"
@@ -801,13 +793,6 @@ def test_a_raised_depth_limit_never_hits_the_recursion_limit() -> None:
     assert_placed(found, text.encode(), text, "deep.yaml")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="loader._json_positions discards the depth problem of its positioning parse "
-    "(`if shadow or len(positioned) != 1`) and loader._load_json lints the data anyway, "
-    "every position at 1:1; a JSON document deeper than json's own recursion limit is "
-    "called 'invalid JSON: nesting too deep' at 1:1, without naming --max-depth",
-)
 @pytest.mark.parametrize("depth", [300, 20_000])
 def test_deep_json_is_reported_with_the_limit_and_the_flag(depth: int) -> None:
     text = '{"apiVersion": "v1", "kind": "Pod", "spec": {"x": ' + "[" * depth + "]" * depth + "}}"
@@ -887,14 +872,6 @@ def test_binary_and_badly_encoded_bytes_are_one_placed_problem(name: str, suffix
     assert bad.text in problem.message
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="loader._load_yaml, ReaderError branch: libyaml (CSafeLoader) reports the "
-    "position of an unacceptable character as a byte offset into the UTF-8 encoding, and "
-    "the branch uses it as an index into the decoded text; after any non-ASCII character "
-    "the line and column are wrong, and can lie past the end of the file (here 3:4 in a "
-    "2-line file instead of 2:7 and 2:8)",
-)
 @pytest.mark.parametrize(
     "text",
     ["a: \u00e9\nb: \U00010000\u00a0x\x1b\n", 'a: "\u00e9\u00e9\u00e9\u00e9\u00e9"\nb: cdef\x1b\n'],
@@ -939,12 +916,6 @@ def test_unusual_line_breaks_keep_positions_inside_the_file(newline: str) -> Non
     assert where(found) == [("SL101", 6, 3)]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="loader.load_bytes: for a UTF-16/32 file (BOM) that fails to decode, the message "
-    "says 'not UTF-8 text' and names raw[err.start], but err.start is an offset into the "
-    "bytes after the BOM, so the byte named (here 0x0a) is not the undecodable one (0x78)",
-)
 def test_truncated_utf16_names_its_encoding_and_the_bad_byte() -> None:
     raw = b"\xff\xfe" + POD_TEXT.encode("utf-16-le") + b"x"
     (problem,) = lint_bytes(raw)
@@ -989,12 +960,6 @@ def test_unconstructible_scalars_are_reported_not_raised(value: str) -> None:
     assert any(f.code == "SL001" and f.span.start_line == 5 for f in found), where(found)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ValueError,
-    reason="loader._load_json catches JSONDecodeError and RecursionError only; json.loads "
-    "raises a plain ValueError for an integer of more than 4300 digits",
-)
 def test_json_with_a_huge_integer_is_reported_not_raised() -> None:
     text = '{"apiVersion": "v1", "kind": "Pod", "spec": {"x": 1' + "0" * 5000 + "}}"
     found = lint_text(text, "huge.json")
@@ -1004,12 +969,6 @@ def test_json_with_a_huge_integer_is_reported_not_raised() -> None:
 # --------------------------------------------------------------------------- JSON sniffing
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="loader._looks_like_json treats any .yaml text that starts with '{' or '[' as "
-    "JSON, so valid flow-style YAML (`{apiVersion: v1, kind: Pod}`, or several such "
-    "documents) is rejected as 'invalid JSON' and none of it is linted",
-)
 @pytest.mark.parametrize(
     "text",
     [
@@ -1034,12 +993,6 @@ def test_a_template_with_only_quoted_actions_is_reported_as_unrendered() -> None
     assert any(HELM in f.message for f in found), where(found)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="loader._looks_like_json: a Helm template that starts with '{{- if ...}}' is "
-    "parsed as JSON; the problem reads 'invalid JSON: Expecting property name' with no "
-    "hint that the file is an unrendered template",
-)
 def test_helm_template_starting_with_an_action_gets_the_helm_hint() -> None:
     raw = (HOSTILE / "helm-control-first.yaml").read_bytes()
     (problem,) = lint_bytes(raw)

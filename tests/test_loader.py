@@ -243,3 +243,199 @@ def test_limits_are_explicit_and_reported() -> None:
     assert len(many.documents) == 3 and "more than 3 documents" in many.problems[0].message
     big = load_bytes("big.yaml", b"a: 1\n" * 100, Limits(max_file_bytes=100))
     assert big.problems[0].message.startswith("file is 500 bytes, above the 100 bytes limit")
+
+
+# --------------------------------------------------------------------------- hostile-input fixes
+
+
+def test_a_deep_broken_document_is_reported_once_at_libyamls_position() -> None:
+    """Pure PyYAML recurses too deep to describe the error: libyaml's reading stands."""
+    good = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: good}\n"
+    deep = "x: " + "[" * 2_000 + "]" * 2_000 + "\n"
+    text = good + "---\n" + deep + "broken: [\n---\nafter: 1\n"
+    loaded = load_source(SourceFile("deep.yaml", text))
+    (problem,) = loaded.problems
+    # libyaml finds no node after the '[' of line 6 when it meets the '---' of line 7.
+    assert (problem.line + 1, problem.column + 1, problem.document_index) == (7, 1, 1)
+    assert problem.message == "did not find expected node content (while parsing a flow node)"
+    assert [d.index for d in loaded.documents] == [0, 2]
+
+
+def test_a_deep_valid_document_before_a_broken_one_is_kept() -> None:
+    """The pure re-read recurses in document 0, which libyaml read: keep that reading."""
+    from sidecar_lint.loader import Limits
+
+    text = "a: " + "[" * 2_000 + "]" * 2_000 + "\n---\nb: [\n---\nc: 1\n"
+    loaded = load_source(SourceFile("deep.yaml", text), Limits(max_depth=5_000))
+    (problem,) = loaded.problems
+    assert (problem.line + 1, problem.document_index) == (4, 1)
+    assert [d.index for d in loaded.documents] == [0, 2]
+
+
+def test_a_depth_problem_is_not_repeated_by_the_pure_re_read() -> None:
+    text = "a: " + "[" * 300 + "]" * 300 + "\n---\nb: [\n"
+    loaded = load_source(SourceFile("deep.yaml", text))
+    depth, syntax = loaded.problems
+    assert (depth.line, depth.column, depth.document_index) == (0, 258, 0)
+    assert "nesting deeper than 256 levels" in depth.message
+    assert (syntax.line + 1, syntax.column + 1, syntax.document_index) == (3, 5, 1)
+    assert syntax.message.startswith("expected the node content, but found '<stream end>'")
+
+
+def test_a_character_pure_pyyaml_refuses_does_not_hide_an_earlier_syntax_error() -> None:
+    """libyaml meets the syntax error first; pure PyYAML refuses the whole text up front."""
+    text = "a: [\n---\n" + "b: c\n" * 5_000 + "x: \x07\n"
+    syntax, char = load_source(SourceFile("f.yaml", text)).problems
+    assert (syntax.line, syntax.document_index) == (1, 0)
+    assert (char.line + 1, char.column + 1, char.document_index) == (5_003, 4, 1)
+    assert char.message == (
+        "unacceptable character '\\x07' (#x0007): control characters are not allowed"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "col"),
+    [
+        ('a: "\u00e9\u00e9\u00e9"\nbb: x\x07\n', 2, 6),
+        ("a: \U0001f600\U0001f600 \x1b\n", 1, 7),
+        ("\u4e2d\u6587: \u503c\nb: [\u00e9, \x7f]\n", 2, 8),
+    ],
+    ids=["accents-line-before", "astral-same-line", "cjk-then-delete"],
+)
+def test_control_characters_after_non_ascii_text_are_placed_in_characters(
+    text: str, line: int, col: int
+) -> None:
+    for raw in (text.encode("utf-8"), b"\xef\xbb\xbf" + text.encode("utf-8")):
+        (problem,) = load_bytes("c.yaml", raw).problems
+        assert (problem.line + 1, problem.column + 1) == (line, col), problem
+        assert problem.message.startswith("unacceptable character")
+
+
+@pytest.mark.parametrize(
+    ("codec", "bom", "tail", "bad"),
+    [
+        ("utf-16-le", b"\xff\xfe", b"x", "0x78"),
+        ("utf-16-be", b"\xfe\xff", b"\xdc\x00", "0xdc"),
+        ("utf-32-le", b"\xff\xfe\x00\x00", b"\x00\x00\x11\x00", "0x00"),
+        ("utf-32-be", b"\x00\x00\xfe\xff", b"ab", "0x61"),
+    ],
+)
+def test_an_undecodable_utf16_or_utf32_file_names_its_encoding_and_byte(
+    codec: str, bom: bytes, tail: bytes, bad: str
+) -> None:
+    raw = bom + "a: \u00e9\nbb: ".encode(codec) + tail
+    (problem,) = load_bytes("u.yaml", raw).problems
+    assert (
+        problem.message == f"not {codec.upper()} text: byte {bad} cannot be decoded (binary file?)"
+    )
+    assert (problem.line + 1, problem.column + 1) == (2, 5)
+
+
+def test_an_undecodable_utf8_file_is_placed_in_characters() -> None:
+    for bom in (b"", b"\xef\xbb\xbf"):
+        raw = bom + "a: \u00e9\u00e9 ".encode("utf-8") + b"\xff"
+        (problem,) = load_bytes("u.yaml", raw).problems
+        assert problem.message == "not UTF-8 text: byte 0xff cannot be decoded (binary file?)"
+        assert (problem.line + 1, problem.column + 1) == (1, 7)
+
+
+DEEP_JSON = '{"apiVersion": "v1",\n "kind": "Pod", "spec": {"x": [[[[{"y": []}]]]]}}'
+
+
+@pytest.mark.parametrize("fast", [False, True])
+def test_json_deeper_than_the_limit_is_one_placed_problem(fast: bool) -> None:
+    from sidecar_lint.loader import Limits
+
+    loaded = load_source(SourceFile("d.json", DEEP_JSON), Limits(max_depth=5), fast)
+    assert loaded.documents == []
+    (problem,) = loaded.problems
+    assert problem.message == (
+        "nesting deeper than 5 levels: this document is not linted "
+        "(raise the limit with --max-depth)"
+    )
+    assert (problem.line + 1, problem.column + 1) == (2, 34)  # the fourth '['
+    yaml_read = load_source(SourceFile("d.yaml", DEEP_JSON), Limits(max_depth=5)).problems
+    assert yaml_read == loaded.problems  # the same place and words as YAML's limit
+
+
+def test_json_at_the_limit_is_read() -> None:
+    from sidecar_lint.loader import Limits
+
+    (doc,) = load_source(SourceFile("d.json", DEEP_JSON), Limits(max_depth=8)).documents
+    assert doc.data["spec"]["x"] == [[[[{"y": []}]]]]
+    assert doc.locate(("spec", "x", 0, 0, 0, 0, "y"))[0] == Span(2, 41, 2, 43)
+
+
+@pytest.mark.parametrize("fast", [False, True])
+def test_json_deeper_than_python_reads_names_the_limit(fast: bool) -> None:
+    text = '{"a": "[[[\\"{{", "b": ' + "[" * 20_000 + "]" * 20_000 + "}"
+    (problem,) = load_source(SourceFile("d.json", text), fast=fast).problems
+    assert "nesting deeper than 256 levels" in problem.message and "--max-depth" in problem.message
+    assert (problem.line, problem.column) == (0, 22 + 255)  # strings are skipped
+
+
+def test_json_deeper_than_python_reads_within_a_raised_limit_is_reported() -> None:
+    from sidecar_lint.loader import Limits
+
+    text = "[" * 20_000 + "]" * 20_000
+    loaded = load_source(SourceFile("d.json", text), Limits(max_depth=100_000))
+    assert loaded.documents == []
+    (problem,) = loaded.problems
+    assert problem.message == "invalid JSON: nesting too deep to read"
+
+
+@pytest.mark.parametrize("fast", [False, True])
+def test_json_strings_with_characters_yaml_refuses_keep_exact_positions(fast: bool) -> None:
+    text = (
+        '{"apiVersion": "v1", "kind": "Pod",\n\t"metadata": {"name": "a\x7fb\ufffe"}, '
+        '"spec": {"sidecarContainers": []}}'
+    )
+    loaded = load_source(SourceFile("p.json", text), fast=fast)
+    assert loaded.problems == []
+    (doc,) = loaded.documents
+    assert doc.data["metadata"]["name"] == "a\x7fb\ufffe"
+    assert doc.locate(("spec", "sidecarContainers"), "key")[0] == Span(2, 41, 2, 60)
+
+
+@pytest.mark.parametrize("fast", [False, True])
+def test_json_with_a_huge_integer_keeps_its_text_and_records_it(fast: bool) -> None:
+    digits = "1" + "0" * 5_000
+    text = '{"apiVersion": "v1", "kind": "Pod",\n "spec": {"x": ' + digits + ', "y": 1e3}}'
+    loaded = load_source(SourceFile("h.json", text), fast=fast)
+    assert loaded.problems == []
+    (doc,) = loaded.documents
+    assert doc.data["spec"] == {"x": digits, "y": 1000.0}  # JSON semantics for the rest
+    (tag,) = doc.ignored_tags
+    assert tag.pointer == ("spec", "x") and tag.where[:2] == (1, 15)
+    assert tag.reason is not None and "4300 digits" in tag.reason
+
+
+@pytest.mark.parametrize("suffix", [".yaml", ".yml", ".YAML"])
+def test_a_yaml_file_that_starts_like_json_is_yaml(suffix: str) -> None:
+    text = '{apiVersion: v1, kind: Pod, metadata: {name: p}}\n---\n{"kind": "Pod", "n": 1e3}\n'
+    first, second = _docs(text, "flow" + suffix)
+    assert first.ref.name == "p"
+    assert second.data == {"kind": "Pod", "n": "1e3"}  # YAML 1.1 reads 1e3 as text
+    assert first.locate(("metadata", "name"))[0] == Span(1, 46, 1, 47)
+
+
+def test_a_json_file_is_json_whatever_it_starts_with() -> None:
+    (problem,) = load_source(SourceFile("flow.json", "{apiVersion: v1}\n")).problems
+    assert problem.message == "invalid JSON: Expecting property name enclosed in double quotes"
+
+
+def test_unnamed_input_is_json_when_it_starts_like_json_but_not_like_a_template() -> None:
+    (doc,) = _docs('{"kind": "Pod", "n": 1e3}', "-")
+    assert doc.data == {"kind": "Pod", "n": 1000.0}
+    template = "{{- if .Values.on }}\napiVersion: v1\nkind: Pod\n{{- end }}\n"
+    (problem,) = load_source(SourceFile("-", template)).problems
+    assert not problem.message.startswith("invalid JSON")
+    assert problem.hint is not None and "helm template" in problem.hint
+
+
+def test_a_helm_template_that_starts_with_an_action_gets_the_hint() -> None:
+    raw = (Path(__file__).parent / "hostile" / "helm-control-first.yaml").read_bytes()
+    (problem,) = load_bytes("templates/pod.yaml", raw).problems
+    assert (problem.line + 1, problem.column + 1) == (1, 3)
+    assert problem.message == "expected the node content, but found '-' (while parsing a flow node)"
+    assert problem.hint is not None and "helm template CHART" in problem.hint
