@@ -16,6 +16,7 @@ from typing import Any
 
 from sidecar_lint import __version__
 from sidecar_lint.findings import Finding, Suppression
+from sidecar_lint.output import json_escape_surrogates
 
 BASELINE_VERSION = 1
 
@@ -53,7 +54,7 @@ def render_baseline(findings: Iterable[Finding], identity: Callable[[Finding], s
         "tool": f"sidecar-lint {__version__}",
         "findings": dict(sorted(entries.items())),
     }
-    return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
+    return json_escape_surrogates(json.dumps(payload, indent=2, ensure_ascii=False)) + "\n"
 
 
 def load_baseline(path: Path) -> Counter[str]:

@@ -1,7 +1,9 @@
 """Command line: ``sidecar-lint [OPTIONS] [PATH...]``.
 
 Exit codes: 0 nothing at or above ``--fail-on``; 1 findings at or above it;
-2 a usage, configuration or internal error, or a file that could not be read.
+2 a usage, configuration or internal error, a path that does not exist or a
+file that could not be read (every report is still written), or a report
+that could not be written.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from sidecar_lint.discovery import DiscoveryError, Input, discover
 from sidecar_lint.engine import Linter, RunResult, Summary
 from sidecar_lint.findings import Finding, Severity
 from sidecar_lint.loader import DEFAULT_LIMITS, Limits, LoadedSource, load_bytes
-from sidecar_lint.output import write_atomic
+from sidecar_lint.output import cannot_write, escape_surrogates, write_atomic
 from sidecar_lint.paths import RepoPaths, repository_root
 from sidecar_lint.settings import FlagValues, Settings, resolve_settings
 from sidecar_lint.versions import DEFAULT_KUBERNETES_VERSION
@@ -49,7 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="sidecar-lint",
         description="Lint Kubernetes manifests for sidecar mistakes and invalid fields.",
-        epilog="Exit status: 0 clean, 1 findings at or above --fail-on, 2 usage or read errors.",
+        epilog="Exit status: 0 clean, 1 findings at or above --fail-on, 2 a usage error, a path "
+        "that does not exist, a file that cannot be read or a report that cannot be written.",
     )
     p.add_argument(
         "paths", nargs="*", metavar="PATH", help="files or directories (default: .); - for stdin"
@@ -238,7 +241,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ConfigError,
         BaselineError,
     ) as err:
-        print(f"sidecar-lint: error: {err}", file=sys.stderr)
+        print(f"sidecar-lint: error: {escape_surrogates(str(err))}", file=sys.stderr)
         return EXIT_ERROR
     except BrokenPipeError:  # e.g. `sidecar-lint . | head`
         return EXIT_ERROR
@@ -257,6 +260,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             count = merge_files(merge_out, args.paths)
         except ShardError as exc:
             raise UsageError(str(exc)) from exc
+        except OSError as exc:  # the merged log could not be written
+            raise UsageError(cannot_write(merge_out, exc)) from exc
         if merge_out != "-":
             err.write(
                 f"sidecar-lint: merged {len(args.paths)} log(s), {count} result(s), into "
@@ -285,7 +290,10 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     outputs = plan_outputs(args, os.environ)
     accepted = load_baseline(Path(args.baseline)) if args.baseline else None
     shard = _shard(args.shard) if getattr(args, "shard", None) else None
-    inputs = discover(args.paths or ["."], settings.excludes, args.stdin_filename)
+    skipped: list[str] = []
+    inputs = discover(args.paths or ["."], settings.excludes, args.stdin_filename, skipped)
+    for note in skipped:  # not an error, but never silent
+        err.write(f"sidecar-lint: note: {escape_surrogates(note)}\n")
     if shard is not None:
         from sidecar_lint.shards import select_shard
 
@@ -302,12 +310,23 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     result.findings = [f for f in found if f.suppression is None]
     result.suppressed = [f for f in found if f.suppression is not None]
     result.summary.suppressed = len(result.suppressed)
+    unwritten: list[str] = []
     if args.write_baseline and identity is not None:
-        write_atomic(args.write_baseline, render_baseline(result.findings, identity))
-        err.write(
-            f"sidecar-lint: wrote {len(result.findings)} finding(s) to {args.write_baseline}\n"
-        )
-    _write_outputs(outputs, _RenderContext(result, args, str(version), lines, objects, out))
+        try:
+            write_atomic(args.write_baseline, render_baseline(result.findings, identity))
+        except OSError as exc:
+            unwritten.append(cannot_write(args.write_baseline, exc))
+        else:
+            err.write(
+                f"sidecar-lint: wrote {len(result.findings)} finding(s) to "
+                f"{escape_surrogates(args.write_baseline)}\n"
+            )
+    ctx = _RenderContext(result, args, str(version), lines, objects, out)
+    unwritten += _write_outputs(outputs, ctx)
+    if unwritten:  # each file was written whole or not at all; the others are in place
+        for message in unwritten:
+            err.write(f"sidecar-lint: error: {escape_surrogates(message)}\n")
+        return EXIT_ERROR
     if args.write_baseline:
         return EXIT_ERROR if result.errors else EXIT_OK
     return _exit_code(result, settings.fail_on)
@@ -397,6 +416,10 @@ def _split(values: Sequence[str]) -> list[str]:
 
 def _read(item: Input, errors: list[str], limits: Limits = DEFAULT_LIMITS) -> LoadedSource | None:
     """Read one input; an unreadable file is recorded (exit 2), never silently skipped."""
+    known = item.unreadable()
+    if known is not None:
+        errors.append(known)
+        return None
     try:
         if item.is_stdin:
             raw = sys.stdin.buffer.read()
@@ -500,18 +523,26 @@ class _RenderContext:
         return RepoPaths(root if root is not None else repository_root())
 
 
-def _write_outputs(outputs: Sequence[OutputSpec], ctx: _RenderContext) -> None:
-    """Render every output first, then write files atomically, then standard output."""
-    rendered = [(spec, _render(spec, ctx)) for spec in outputs]
-    files = [(spec.path, text) for spec, text in rendered if spec.path is not None]
-    if files:
-        from sidecar_lint.output import write_atomic
+def _write_outputs(outputs: Sequence[OutputSpec], ctx: _RenderContext) -> list[str]:
+    """Render every output first, then write files atomically, then standard output.
 
-        for path, text in files:
-            write_atomic(path, text)
+    A file that cannot be written does not stop the others; the reasons are
+    returned, one line each (the run then exits 2).
+    """
+    from sidecar_lint import output  # looked up at call time, so tests can watch the writes
+
+    rendered = [(spec, _render(spec, ctx)) for spec in outputs]
+    unwritten: list[str] = []
+    for spec, text in rendered:
+        if spec.path is not None:
+            try:
+                output.write_atomic(spec.path, text)
+            except OSError as exc:
+                unwritten.append(cannot_write(spec.path, exc))
     for spec, text in rendered:
         if spec.path is None:
-            ctx.out.write(text)
+            ctx.out.write(escape_surrogates(text))  # as in a file, whatever stdout's encoder
+    return unwritten
 
 
 def _render(spec: OutputSpec, ctx: _RenderContext) -> str:
@@ -621,20 +652,21 @@ def _show_roles(
                         ],
                     }
                 )
+    lines: list[str] = []
     if any(spec.format == "json" for spec in requested_outputs(args)):
-        out.write(json.dumps(report, indent=2) + "\n")
+        lines.append(json.dumps(report, indent=2))
     else:
         for entry in report:
-            out.write(
+            lines.append(
                 f"{entry['file']}:{entry['line']}: {entry['object']} "
-                f"(pod template: {entry['podTemplate']})\n"
+                f"(pod template: {entry['podTemplate']})"
             )
             for c in entry["containers"]:  # type: ignore[attr-defined]
                 where = f"{c['list']}[{c['index']}]"
                 kind = f" ({c['sidecarKind']})" if c["sidecarKind"] else ""
-                out.write(f"  {where:<18} {c['name']:<24} {c['role']}{kind}\n")
-                for reason in c["reasons"]:
-                    out.write(f"  {'':<18} {'':<24}   - {reason}\n")
+                lines.append(f"  {where:<18} {c['name']:<24} {c['role']}{kind}")
+                lines.extend(f"  {'':<18} {'':<24}   - {reason}" for reason in c["reasons"])
+    out.write("".join(escape_surrogates(line) + "\n" for line in lines))
     for message in errors:
-        err.write(f"sidecar-lint: error: {message}\n")
+        err.write(f"sidecar-lint: error: {escape_surrogates(message)}\n")
     return EXIT_ERROR if errors else EXIT_OK

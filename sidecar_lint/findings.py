@@ -102,8 +102,11 @@ class Finding:
 
         Used by SARIF ``partialFingerprints`` and by baselines, so a finding
         stays "the same finding" when unrelated lines are added above it.
+        A file name that is not valid UTF-8 is hashed as its bytes on disk.
         """
         import hashlib
+
+        from sidecar_lint.output import utf8_bytes
 
         obj = self.object
         parts = [
@@ -118,7 +121,7 @@ class Finding:
         ]
         if obj is None:  # file-level problems (parse errors) have nothing better than text
             parts.append(self.message)
-        return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:32]
+        return hashlib.sha256(utf8_bytes("\x1f".join(parts))).hexdigest()[:32]
 
     def json_pointer_text(self) -> str:
         """``spec.template.spec.containers[1].image`` — how Kubernetes writes field paths."""

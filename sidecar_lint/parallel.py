@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -75,6 +76,9 @@ def lint_bytes(
 
 def read_input(item: Input) -> bytes | str:
     """The bytes of one input, or the reason it cannot be read."""
+    known = item.unreadable()
+    if known is not None:  # a path that does not exist
+        return known
     try:
         if item.is_stdin:
             return sys.stdin.buffer.read()
@@ -155,22 +159,29 @@ def lint_inputs(
     setup: LintSetup,
     cache: Cache | None = None,
 ) -> Iterator[FileReport]:
-    """Reports for ``inputs``, in input order; cached files are not linted again."""
+    """Reports for ``inputs``, in input order; cached files are not linted again.
+
+    Only regular files take part in the cache: a named pipe or ``/dev/stdin``
+    named explicitly is read exactly once, by the linter, never by a lookup.
+    """
     pending: list[tuple[int, Input]] = []
     sizes: list[int] = []
+    uncached: set[int] = set()
     done: dict[int, FileReport] = {}
     for index, item in enumerate(inputs):
-        if cache is not None and not item.is_stdin:
+        if item.is_stdin:
+            pending.append((index, item))
+            continue
+        regular, size = _regular_file_size(item)
+        if not regular:
+            uncached.add(index)
+        elif cache is not None:
             hit = cache.lookup(item.path)
             if hit is not None:
                 done[index] = hit
                 continue
         pending.append((index, item))
-        if not item.is_stdin:
-            try:
-                sizes.append(os.path.getsize(item.path))
-            except OSError:
-                sizes.append(0)
+        sizes.append(size)
     workers = resolve_jobs(jobs, [item for _, item in pending], sizes)
     stdin = [(i, item) for i, item in pending if item.is_stdin]
     files = [(i, item) for i, item in pending if not item.is_stdin]
@@ -184,7 +195,8 @@ def lint_inputs(
         results = _in_pool(files, sizes, settings, linter, setup, workers)
     next_index = 0
     for index, report in results:
-        if cache is not None and report.digest is not None and report.error is None:
+        cacheable = index not in uncached and report.digest is not None
+        if cache is not None and cacheable and report.error is None:
             cache.store(report)
         done[index] = report
         while next_index in done:
@@ -193,6 +205,17 @@ def lint_inputs(
     while next_index in done:
         yield done.pop(next_index)
         next_index += 1
+
+
+def _regular_file_size(item: Input) -> tuple[bool, int]:
+    """Whether ``item`` is a regular file (through symlinks), and its size (0 if unknown)."""
+    if item.problem is not None:
+        return False, 0
+    try:
+        info = os.stat(item.path)
+    except (OSError, ValueError):
+        return False, 0
+    return stat.S_ISREG(info.st_mode), info.st_size
 
 
 def _in_pool(

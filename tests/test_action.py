@@ -805,13 +805,17 @@ def test_unreadable_file_exits_2_after_writing_reports(tmp_path: Path) -> None:
     assert any(a.name == "error" and "gone.yaml" in a.message for a in run.annotations)
 
 
-def test_missing_path_fails_the_step_with_empty_outputs(tmp_path: Path) -> None:
+def test_missing_path_fails_the_step_after_writing_reports(tmp_path: Path) -> None:
     run = run_action(tmp_path, {"paths": "k8s missing.yaml", "fail-on": "none"})
     assert run.returncode == 2
-    assert "missing.yaml" in run.stderr
-    assert run.outputs["findings"] == ""
-    assert "exit status 2" in run.summary
-    assert any("exit status 2" in a.message for a in run.annotations if a.name == "error")
+    assert "missing.yaml: does not exist" in run.stdout
+    assert run.outputs["findings"] == "2"
+    assert _sarif(run.outputs["sarif-file"])["runs"][0]["results"]
+    assert "missing.yaml: does not exist" in run.summary
+    assert "before writing a report" not in run.summary
+    assert any(
+        a.name == "error" and "missing.yaml: does not exist" in a.message for a in run.annotations
+    )
 
 
 def test_usage_error_exits_2_with_empty_outputs_and_a_note_in_the_summary(tmp_path: Path) -> None:

@@ -78,12 +78,10 @@ def test_unknown_selector_and_version_are_usage_errors(tmp_path: Path) -> None:
     assert proc.returncode == 2 and "not a Kubernetes version" in proc.stderr
 
 
-def test_missing_path_exits_2() -> None:
-    proc = cli("does/not/exist.yaml")
-    assert proc.returncode == 2
-    assert (
-        proc.stderr.strip() == "sidecar-lint: error: does/not/exist.yaml: no such file or directory"
-    )
+def test_missing_path_exits_2_after_reporting_it() -> None:
+    proc = cli("--format", "text", "does/not/exist.yaml")
+    assert (proc.returncode, proc.stderr) == (2, "")
+    assert "error: does/not/exist.yaml: does not exist" in proc.stdout
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root can read any file")

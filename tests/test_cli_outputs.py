@@ -163,6 +163,62 @@ def test_exit_codes_do_not_depend_on_formats(
     capsys.readouterr()
 
 
+def test_a_path_that_does_not_exist_is_in_every_report(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    every = [arg for fmt in EVERY_FILE_FORMAT for arg in ("--format", f"{fmt}:out.{fmt}")]
+    assert _lint(*every, "k8s/pod.yaml", "k8s/typo.yaml") == 2
+    assert capsys.readouterr() == ("", "")  # everything is in the reports
+    report = json.loads((workdir / "out.json").read_text())
+    assert report["errors"] == [{"message": "k8s/typo.yaml: does not exist"}]
+    assert report["summary"]["findings"] == 1
+    assert "error: k8s/typo.yaml: does not exist" in (workdir / "out.text").read_text()
+    log = assert_valid_sarif((workdir / "out.sarif").read_text())
+    assert log["runs"][0]["invocations"][0]["executionSuccessful"] is False
+    assert len(log["runs"][0]["results"]) == 1
+    assert "k8s/typo.yaml: does not exist" in (workdir / "out.markdown").read_text()
+    assert "k8s/typo.yaml" in (workdir / "out.junit").read_text()
+    assert "k8s/typo.yaml: does not exist" in (workdir / "out.github").read_text()
+    # Only missing paths: still every report, still exit 2.
+    assert _lint(*every, "gone.yaml") == 2
+    assert json.loads((workdir / "out.json").read_text())["summary"]["files"] == 0
+
+
+def test_an_unwritable_file_does_not_stop_the_other_outputs(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = _lint(
+        "--format",
+        "json:k8s/pod.yaml/r.json",
+        "--format",
+        "junit:junit.xml",
+        "--format",
+        "text",
+        "k8s",
+    )
+    assert code == 2
+    captured = capsys.readouterr()
+    assert captured.out.startswith("k8s/pod.yaml:8:3: error SL101")
+    assert captured.err == (
+        "sidecar-lint: error: k8s/pod.yaml/r.json: cannot write: Not a directory\n"
+    )
+    assert (workdir / "junit.xml").read_text().startswith("<?xml")
+    assert sorted(os.listdir(workdir)) == ["junit.xml", "k8s"]
+
+
+def test_a_report_onto_a_directory_keeps_the_directory(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (workdir / "reports").mkdir()
+    assert _lint("--format", "sarif", "-o", "reports", "k8s") == 2
+    assert capsys.readouterr() == (
+        "",
+        "sidecar-lint: error: reports: cannot write: Is a directory\n",
+    )
+    assert os.listdir(workdir / "reports") == []
+    assert sorted(os.listdir(workdir)) == ["k8s", "reports"]
+
+
 def test_every_format_is_byte_identical_across_runs(
     workdir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

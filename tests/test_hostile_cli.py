@@ -15,6 +15,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 import time
 import xml.dom.minidom
 from pathlib import Path
@@ -356,7 +357,45 @@ def test_bad_limit_values_are_usage_errors(tmp_path: Path, flag: str, value: str
 
 def test_a_path_that_does_not_exist(tmp_path: Path) -> None:
     proc = cli(tmp_path, "missing/pod.yaml")
-    one_line_error(proc, "missing/pod.yaml: no such file or directory")
+    assert (proc.returncode, proc.stderr) == (2, ""), proc.stderr
+    assert proc.stdout.splitlines() == [
+        "error: missing/pod.yaml: does not exist",
+        "No problems found in 0 files, 0 Kubernetes objects (1 unreadable).",
+    ]
+
+
+def test_a_path_that_does_not_exist_still_gets_every_report(tmp_path: Path) -> None:
+    (tmp_path / "pod.yaml").write_text(POD)
+    (tmp_path / "afile").write_text("")
+    out = tmp_path / "out"
+    out.mkdir()
+    specs = [f"--format={fmt}:{out / ('report.' + fmt)}" for fmt in FORMATS if fmt != "text"]
+    missing = ("afile/pod.yaml", "missing/pod.yaml")  # not a directory; no such directory
+    proc = cli(tmp_path, "--sarif-root", ".", *specs, "--format", "text", *missing, "pod.yaml")
+    assert (proc.returncode, proc.stderr) == (2, ""), proc.stderr
+    for name in missing:
+        assert f"error: {name}: does not exist" in proc.stdout
+    assert "pod.yaml:6:3: error SL101" in proc.stdout
+    for fmt in FORMATS[1:]:
+        parse(fmt, (out / f"report.{fmt}").read_text(encoding="utf-8"))
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert report["errors"] == [{"message": f"{name}: does not exist"} for name in missing]
+    assert [f["file"] for f in report["findings"]] == ["pod.yaml"]
+    sarif = json.loads((out / "report.sarif").read_text(encoding="utf-8"))
+    invocation = sarif["runs"][0]["invocations"][0]
+    assert invocation["executionSuccessful"] is False
+    notes = [n["message"]["text"] for n in invocation["toolExecutionNotifications"]]
+    assert notes == [f"{name}: does not exist" for name in missing]
+    assert "missing/pod.yaml: does not exist" in (out / "report.markdown").read_text()
+    assert "missing/pod.yaml" in (out / "report.junit").read_text()
+    assert "missing/pod.yaml: does not exist" in (out / "report.github").read_text()
+
+
+def test_a_path_that_does_not_exist_with_show_roles(tmp_path: Path) -> None:
+    (tmp_path / "pod.yaml").write_text(POD)
+    proc = cli(tmp_path, "--show-roles", "gone.yaml", "pod.yaml")
+    assert proc.returncode == 2 and "Pod p" in proc.stdout
+    assert proc.stderr == "sidecar-lint: error: gone.yaml: does not exist\n"
 
 
 @needs_symlinks
@@ -420,12 +459,6 @@ def test_a_symlink_loop_between_directories_is_walked_once(tmp_path: Path, walk:
 
 
 @needs_symlinks
-@pytest.mark.xfail(
-    strict=True,
-    reason="discovery._key calls Path.resolve() and catches only OSError; on Python < 3.13 "
-    "a symlink that points at itself raises RuntimeError('Symlink loop from ...'), so naming "
-    "such a file, or walking a git work tree that contains one, ends in a traceback",
-)
 @pytest.mark.parametrize("how", ["named", "git-walk"])
 def test_a_self_referencing_symlink_is_reported_as_unreadable(tmp_path: Path, how: str) -> None:
     if how == "git-walk" and shutil.which("git") is None:
@@ -439,12 +472,6 @@ def test_a_self_referencing_symlink_is_reported_as_unreadable(tmp_path: Path, ho
 
 
 @needs_symlinks
-@pytest.mark.xfail(
-    strict=True,
-    reason="discovery._walk_plain: entry.is_dir() raises OSError (ELOOP) for a looping "
-    "symlink and the entry is skipped with `continue`, so outside git a looping *.yaml link "
-    "is silently ignored (exit 0), while a dangling one is reported as unreadable (exit 2)",
-)
 def test_a_looping_symlink_in_a_plain_walk_is_reported(tmp_path: Path) -> None:
     (tmp_path / "pod.yaml").write_text(POD.replace("  sidecarContainers: []\n", ""))
     (tmp_path / "a.yaml").symlink_to("b.yaml")
@@ -454,12 +481,6 @@ def test_a_looping_symlink_in_a_plain_walk_is_reported(tmp_path: Path) -> None:
 
 
 @needs_fifo
-@pytest.mark.xfail(
-    strict=True,
-    reason="discovery._walk_plain yields every directory entry with a manifest name, named "
-    "pipes included, and the reader (parallel.read_input / cli._read) opens it and blocks "
-    "until something writes to it: a FIFO named x.yaml in a linted directory hangs the run",
-)
 def test_a_named_pipe_in_a_directory_walk_is_not_opened(tmp_path: Path) -> None:
     (tmp_path / "pod.yaml").write_text(POD)
     fifo = tmp_path / "pipe.yaml"
@@ -486,13 +507,113 @@ def test_a_named_pipe_in_a_directory_walk_is_not_opened(tmp_path: Path) -> None:
     assert not opened, "the linter opened a named pipe found while walking a directory"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cli.main catches UsageError/CatalogueError/DiscoveryError/ConfigError/"
-    "BaselineError only; the OSError that output.write_atomic raises when the report's "
-    "directory is missing, is a file, or the target is a directory escapes as a traceback "
-    "(exit 1)",
-)
+@needs_symlinks
+def test_a_self_referencing_symlink_in_a_plain_walk_is_reported(tmp_path: Path) -> None:
+    (tmp_path / "pod.yaml").write_text(POD)
+    (tmp_path / "self.yaml").symlink_to("self.yaml")
+    (tmp_path / "self-loop").symlink_to("self-loop")  # not a manifest name: nothing to read
+    proc = cli(tmp_path, "--format", "json", ".", GIT_DIR=str(tmp_path / "no-git"))
+    report = json.loads(proc.stdout)
+    assert (proc.returncode, proc.stderr) == (2, "")
+    assert report["errors"] == [
+        {"message": "self.yaml: cannot read: Too many levels of symbolic links"}
+    ]
+    assert [f["file"] for f in report["findings"]] == ["pod.yaml"]
+
+
+def feed(fifo: Path, data: bytes) -> threading.Thread:
+    """Write ``data`` into ``fifo`` as soon as a reader opens it (within the hang guard)."""
+
+    def write() -> None:
+        deadline = time.monotonic() + HANG_GUARD
+        while time.monotonic() < deadline:
+            try:
+                fd = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+            except OSError:  # no reader yet
+                time.sleep(0.01)
+                continue
+            try:
+                os.set_blocking(fd, True)
+                os.write(fd, data)
+            finally:
+                os.close(fd)
+            return
+
+    thread = threading.Thread(target=write, daemon=True)
+    thread.start()
+    return thread
+
+
+@needs_fifo
+@pytest.mark.parametrize("walk", ["plain", "git"])
+def test_a_named_pipe_met_while_walking_is_skipped_with_a_note(tmp_path: Path, walk: str) -> None:
+    if walk == "git" and shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    (tmp_path / "pod.yaml").write_text(POD)
+    os.mkfifo(tmp_path / "pipe")
+    (tmp_path / "pipe.yaml").symlink_to("pipe")  # git lists a link to a pipe, not a pipe
+    env: dict[str, str] = {"GIT_DIR": str(tmp_path / "no-git")}
+    if walk == "git":
+        subprocess.run(["git", "init", "-q", str(tmp_path)], check=True, timeout=60)
+        env = {}
+    proc = cli(tmp_path, "--format", "json", ".", **env)
+    assert proc.returncode == 1  # a skipped pipe is not an error: it is not a manifest file
+    assert proc.stderr == (
+        "sidecar-lint: note: pipe.yaml: skipped, a named pipe (name it explicitly to read it)\n"
+    )
+    report = json.loads(proc.stdout)
+    assert report["errors"] == [] and report["summary"]["files"] == 1
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="UNIX sockets and /dev/null need POSIX")
+def test_sockets_and_devices_met_while_walking_are_skipped_with_a_note(tmp_path: Path) -> None:
+    import socket
+
+    (tmp_path / "pod.yaml").write_text(POD)
+    (tmp_path / "null.yaml").symlink_to(os.devnull)
+    server = socket.socket(socket.AF_UNIX)
+    try:
+        server.bind(str(tmp_path / "sock.yaml"))
+        proc = cli(tmp_path, "--format", "text", ".", GIT_DIR=str(tmp_path / "no-git"))
+    finally:
+        server.close()
+    assert proc.returncode == 1 and "pod.yaml:6:3: error SL101" in proc.stdout
+    assert proc.stderr.splitlines() == [
+        "sidecar-lint: note: null.yaml: skipped, a character device (name it explicitly to read it)",
+        "sidecar-lint: note: sock.yaml: skipped, a socket (name it explicitly to read it)",
+    ]
+
+
+@needs_fifo
+def test_a_named_pipe_named_explicitly_is_read_once_and_never_cached(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe.yaml"
+    os.mkfifo(fifo)
+    clean = POD.replace("  sidecarContainers: []\n", "")
+    for content, code in ((POD, 1), (clean, 0), (POD, 1)):
+        writer = feed(fifo, content.encode())
+        proc = subprocess.run(
+            [sys.executable, "-m", "sidecar_lint", "--format", "text", "pipe.yaml"],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            env=environment(tmp_path),
+            timeout=HANG_GUARD,
+        )
+        writer.join(timeout=HANG_GUARD)
+        assert_clean_exit(proc)
+        assert (proc.returncode, proc.stderr) == (code, ""), proc.stdout
+        assert ("pipe.yaml:6:3: error SL101" in proc.stdout) is (code == 1)
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/stdin"), reason="no /dev/stdin")
+def test_dev_stdin_named_explicitly_is_read_once_and_never_cached(tmp_path: Path) -> None:
+    clean = POD.replace("  sidecarContainers: []\n", "")
+    for content, code in ((clean, 0), (POD, 1), (clean, 0)):
+        proc = cli(tmp_path, "--format", "text", "/dev/stdin", stdin=content.encode())
+        assert (proc.returncode, proc.stderr) == (code, ""), proc.stdout
+        assert ("/dev/stdin:6:3: error SL101" in proc.stdout) is (code == 1)
+
+
 @pytest.mark.parametrize("target", ["missing-dir/report.json", "pod.yaml/report.json", "adir"])
 @pytest.mark.parametrize("option", ["-o", "--write-baseline"])
 def test_an_output_that_cannot_be_written_is_one_line_and_exit_2(
@@ -513,11 +634,6 @@ def test_an_output_that_cannot_be_written_is_one_line_and_exit_2(
 
 
 @not_root
-@pytest.mark.xfail(
-    strict=True,
-    reason="cli.main lets the PermissionError from output.write_atomic (tempfile.mkstemp in "
-    "a read-only directory) escape as a traceback (exit 1)",
-)
 def test_an_output_in_a_read_only_directory_is_one_line_and_exit_2(tmp_path: Path) -> None:
     (tmp_path / "pod.yaml").write_text(POD)
     locked = tmp_path / "locked"
@@ -536,6 +652,64 @@ def test_an_output_in_a_read_only_directory_is_one_line_and_exit_2(tmp_path: Pat
         locked.chmod(0o755)
     assert list(locked.iterdir()) == []  # nothing half-written
     one_line_error(proc, "locked/r.json")
+
+
+def test_an_output_denied_by_the_file_system_is_one_line_and_exit_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What a read-only directory does for users other than root (who runs these tests)."""
+    import tempfile
+
+    (tmp_path / "pod.yaml").write_text(POD)
+    monkeypatch.chdir(tmp_path)
+
+    def denied(*args: object, **kwargs: object) -> tuple[int, str]:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(tempfile, "mkstemp", denied)
+    code, out, err = in_process("-o", "locked/r.json", "--format", "json", "pod.yaml")
+    assert (code, out) == (2, "")
+    assert err == "sidecar-lint: error: locked/r.json: cannot write: Permission denied\n"
+
+
+def test_one_unwritable_output_does_not_stop_the_others(tmp_path: Path) -> None:
+    (tmp_path / "pod.yaml").write_text(POD)
+    (tmp_path / "old.json").write_text("old")
+    proc = cli(
+        tmp_path,
+        "--sarif-root",
+        ".",
+        "--format",
+        "json:missing-dir/r.json",
+        "--format",
+        "sarif:r.sarif",
+        "--write-baseline",
+        "missing-dir/baseline.json",
+        "--format",
+        "text",
+        "pod.yaml",
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.splitlines() == [
+        "sidecar-lint: error: missing-dir/baseline.json: cannot write: No such file or directory",
+        "sidecar-lint: error: missing-dir/r.json: cannot write: No such file or directory",
+    ]
+    assert "pod.yaml:6:3: error SL101" in proc.stdout  # standard output still has its report
+    assert json.loads((tmp_path / "r.sarif").read_text())["runs"][0]["results"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "cache",
+        "old.json",
+        "pod.yaml",
+        "r.sarif",
+    ]
+
+
+def test_a_merged_sarif_log_that_cannot_be_written_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / "pod.yaml").write_text(POD)
+    cli(tmp_path, "--sarif-root", ".", "--format", "sarif:a.sarif", "pod.yaml")
+    proc = cli(tmp_path, "--merge-sarif", "nowhere/merged.sarif", "a.sarif")
+    one_line_error(proc, "nowhere/merged.sarif: cannot write: No such file or directory")
+    assert not (tmp_path / "nowhere").exists()
 
 
 @pytest.fixture
@@ -560,13 +734,6 @@ def test_a_non_utf8_file_name_in_text_json_github_junit(
         assert "-pod.yaml" in proc.stdout
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a path that is not valid UTF-8 reaches str.encode('utf-8') unescaped: "
-    "findings.Finding.fingerprint (SARIF, --write-baseline), reporters/markdown's "
-    "urllib.parse.quote and output.write_atomic (any FMT:FILE or -o) raise "
-    "UnicodeEncodeError ('surrogates not allowed') and the run ends in a traceback",
-)
 @pytest.mark.parametrize(
     "args",
     [
@@ -589,6 +756,72 @@ def test_a_non_utf8_file_name_in_every_other_output(
     )
     assert proc.returncode in (0, 1), proc.stderr[-1000:]
     assert b"Traceback" not in proc.stderr
+
+
+def test_a_non_utf8_file_name_is_written_faithfully_and_as_valid_utf8(
+    tmp_path: Path, undecodable_name: Path
+) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    specs = [f"--format={fmt}:out/report.{fmt}" for fmt in FORMATS]
+    proc = subprocess.run(
+        [sys.executable, "-m", "sidecar_lint", "--sarif-root", ".", *specs, "-f", "text", "names"],
+        capture_output=True,
+        cwd=tmp_path,
+        env=environment(tmp_path),
+        timeout=HANG_GUARD,
+    )
+    assert (proc.returncode, proc.stderr) == (1, b""), proc.stderr[-1000:]
+    shown = "names/\\xff-pod.yaml"  # an undecodable byte, shown as Python shows it
+    assert proc.stdout.decode("utf-8").startswith(shown + ":6:3: error SL101")
+    texts = {fmt: (out / f"report.{fmt}").read_bytes().decode("utf-8") for fmt in FORMATS}
+    for fmt, text in texts.items():
+        parse(fmt, text)
+    assert texts["text"] == proc.stdout.decode("utf-8")
+    (finding,) = json.loads(texts["json"])["findings"]
+    assert os.fsencode(finding["file"]) == b"names/\xff-pod.yaml"  # the exact name, escaped
+    assert '"file": "names/\\udcff-pod.yaml"' in texts["json"]
+    (result,) = json.loads(texts["sarif"])["runs"][0]["results"]
+    location = result["locations"][0]["physicalLocation"]["artifactLocation"]
+    assert location == {"uri": "names/%FF-pod.yaml", "uriBaseId": "%SRCROOT%"}
+    assert "(names/%FF-pod.yaml#L6)" in texts["markdown"]
+    assert f"[{shown}:6:3]" in texts["markdown"]
+    assert f"file={shown}," in texts["github"]
+    assert shown in texts["junit"]
+
+
+def test_a_baseline_of_a_non_utf8_file_name_is_read_back(
+    tmp_path: Path, undecodable_name: Path
+) -> None:
+    proc = cli(tmp_path, "--sarif-root", ".", "--write-baseline", "baseline.json", "names")
+    assert proc.returncode == 0 and "wrote 1 finding(s)" in proc.stderr
+    text = (tmp_path / "baseline.json").read_bytes().decode("utf-8")
+    assert "names/\\udcff-pod.yaml" in text
+    proc = cli(tmp_path, "--sarif-root", ".", "--baseline", "baseline.json", "names")
+    assert proc.returncode == 0 and "1 suppressed" in proc.stdout
+
+
+def test_a_non_utf8_file_name_on_a_strict_standard_output(
+    tmp_path: Path, undecodable_name: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Under a UTF-8 locale other than C.UTF-8, standard output refuses lone surrogates."""
+    monkeypatch.chdir(tmp_path)
+
+    def strict_run(*argv: str) -> tuple[int, str]:
+        raw = io.BytesIO()
+        strict = io.TextIOWrapper(raw, encoding="utf-8", errors="strict")
+        with contextlib.redirect_stdout(strict):
+            code = main(list(argv))
+        strict.flush()
+        return code, raw.getvalue().decode("utf-8")
+
+    for fmt in FORMATS:
+        code, text = strict_run("--sarif-root", ".", "--format", fmt, "names")
+        assert code == 1, fmt
+        parse(fmt, text)
+        assert "-pod.yaml" in text, fmt
+    code, text = strict_run("--show-roles", "names")
+    assert code == 0 and text.startswith("names/\\xff-pod.yaml:1: Pod p"), text
 
 
 # --------------------------------------------------------------------------- baseline, config

@@ -9,6 +9,7 @@ from typing import Any
 from sidecar_lint import __version__
 from sidecar_lint.engine import RunResult
 from sidecar_lint.findings import Finding
+from sidecar_lint.output import json_escape_surrogates
 
 SCHEMA_VERSION = 1
 
@@ -58,7 +59,11 @@ def finding_to_dict(f: Finding) -> dict[str, Any]:
 
 
 def render_json(result: RunResult, kubernetes_version: str) -> str:
-    """The whole run as one JSON document, keys in a fixed order."""
+    """The whole run as one JSON document, keys in a fixed order.
+
+    Valid UTF-8 whatever the input: a file name that is not valid UTF-8 keeps
+    its undecodable bytes as ``\\udcXX`` escapes (Python's ``surrogateescape``).
+    """
     by_severity = Counter(f.severity.value for f in result.findings)
     payload = {
         "schemaVersion": SCHEMA_VERSION,
@@ -76,4 +81,4 @@ def render_json(result: RunResult, kubernetes_version: str) -> str:
             "bySeverity": {k: by_severity.get(k, 0) for k in ("error", "warning", "note")},
         },
     }
-    return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
+    return json_escape_surrogates(json.dumps(payload, indent=2, ensure_ascii=False)) + "\n"

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from sidecar_lint.document import ObjectRef
 from sidecar_lint.engine import RunResult
 from sidecar_lint.findings import Finding
+from sidecar_lint.output import escape_surrogates
 
 if TYPE_CHECKING:
     from xml.etree.ElementTree import Element
@@ -54,8 +55,11 @@ def objects_from_sources(sources: Mapping[str, LoadedSource]) -> list[ObjectEntr
 
 
 def clean(text: str) -> str:
-    """``text`` with characters XML cannot represent shown as ``\\xNN`` escapes."""
-    return _NOT_XML.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    """``text`` with characters XML cannot represent shown as ``\\xNN`` escapes.
+
+    An undecodable byte of a file name shows as itself (``\\xff``), as in text output.
+    """
+    return _NOT_XML.sub(lambda m: f"\\x{ord(m.group()):02x}", escape_surrogates(text))
 
 
 @dataclass

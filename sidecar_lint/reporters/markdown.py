@@ -16,6 +16,7 @@ from urllib.parse import quote
 
 from sidecar_lint.engine import RunResult
 from sidecar_lint.findings import Finding, Severity
+from sidecar_lint.output import utf8_bytes
 
 #: GitHub rejects comments longer than 65,536 characters; step summaries allow 1 MiB.
 MAX_CHARS = 60_000
@@ -52,7 +53,7 @@ def _location(f: Finding, relpath: Callable[[str], str | None], base: str | None
     anchor = f"#L{span.start_line}"
     if span.end_line != span.start_line:
         anchor += f"-L{span.end_line}"
-    target = quote(rel, safe="/") + anchor
+    target = quote(utf8_bytes(rel), safe="/") + anchor  # the name's own bytes, percent-encoded
     return f"[{label}]({base}/{target})" if base else f"[{label}]({target})"
 
 

@@ -27,6 +27,7 @@ from sidecar_lint import PROJECT_URL, __version__
 from sidecar_lint.catalogue import RuleMeta
 from sidecar_lint.engine import RunResult
 from sidecar_lint.findings import Finding, Severity
+from sidecar_lint.output import json_escape_surrogates, utf8_bytes
 from sidecar_lint.paths import STDIN_PATH, RepoPaths, repository_root
 
 SARIF_VERSION = "2.1.0"
@@ -66,10 +67,14 @@ def identity_relpath(path: str) -> str | None:
 
 
 def artifact_location(path: str, paths: RepoPaths) -> dict[str, str]:
-    """``uri`` (percent-encoded, POSIX) and ``uriBaseId`` for one reported path."""
+    """``uri`` (percent-encoded, POSIX) and ``uriBaseId`` for one reported path.
+
+    The URI percent-encodes the name's bytes, so a name that is not valid UTF-8
+    (``\\xff-pod.yaml``) is exact: ``%FF-pod.yaml``.
+    """
     rel = paths.relative(path)
     if rel is not None:
-        return {"uri": quote(rel, safe="/"), "uriBaseId": SRCROOT}
+        return {"uri": quote(utf8_bytes(rel), safe="/"), "uriBaseId": SRCROOT}
     if path == STDIN_PATH:
         return {"uri": "stdin"}
     return {"uri": Path(paths.absolute(path)).as_uri()}
@@ -317,7 +322,8 @@ def _is_default(attribute: Any, value: Any) -> bool:
 
 
 def render_sarif(result: RunResult, kubernetes_version: str, paths: RepoPaths | None = None) -> str:
-    """The whole run as SARIF JSON: keys sorted, no timestamps, byte-stable."""
+    """The whole run as SARIF JSON: keys sorted, no timestamps, byte-stable, valid UTF-8."""
     repo = paths or RepoPaths(repository_root())
     data = to_sarif_dict(build_log(result, kubernetes_version, repo))
-    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    text = json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False)
+    return json_escape_surrogates(text) + "\n"
