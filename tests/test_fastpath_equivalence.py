@@ -198,6 +198,206 @@ def test_tricky_text_loads_the_same(text: str) -> None:
     assert_equivalent(fast, ref)
 
 
+# --------------------------------------------------------------------------- where the parsers differ
+# Each list below is one way yaml-rs (YAML 1.2) and the reference (libyaml, then pure
+# PyYAML where libyaml refuses, YAML 1.1) read the same text differently: different data,
+# or data where the reference reports a problem. The fast read must notice every one and
+# leave the file to the reference, so both loads compare equal.
+
+
+def _assert_loads_the_same(text: str) -> LoadedSource:
+    fast = load_source(SourceFile("t.yaml", text), fast=True)
+    assert_equivalent(fast, load_source(SourceFile("t.yaml", text)))
+    return fast
+
+
+#: Plain scalars that are numbers, booleans, nulls or timestamps to one parser or both,
+#: spelled the ways they disagree on: yaml-rs drops underscores anywhere in a number
+#: ("_1" is 1), reads ".inF" or ".nAn" in any case and "0o17" as 15, where PyYAML reads
+#: text; PyYAML reads "1:30" as 90, "yes" as true and "2024-01-01" as a date.
+SCALAR_SPELLINGS = [
+    *("_1", "+_2", "-_1", "_2E8", "0_1", "1__0", "0x_1", ".5_", "._1", "_.5", "1_", "1_e3"),
+    *("+.inf", "-.Inf", ".INF", ".inF", "+.iNf", ".nAn", ".NaN", "-.nan", "+.nan", ".infinity"),
+    *("0o17", "0O17", "0b1", "0B1", "0x1F", "0X1F", "+0x1F", "-0o7", "0xFF_FF", "0o8"),
+    *("1:30", "-1:30", "190:20:30.15", "1e3", "1E+3", "1.0e+3", "1.", "0.", "-0", "00", "09"),
+    *("yes", "No", "on", "OFF", "y", "n", "~", "Null", "NULL", "nUll", "True", "tRue"),
+    *("2024-01-01", "2001-12-14t21:59:43.10-05:00", "2024-13-01", "9" * 25, "1e400"),
+    *(".", "+", "_", "__", "+_", "._", "=", "<<"),
+]
+SCALAR_CONTEXTS = [
+    "k: {s}\n",
+    "- {s}\n",
+    "k: [{s}, a]\n",
+    "k: [a,{s}]\n",
+    "k: {{a: {s}}}\n",
+    "{s}: v\n",
+    "k: {{{s}: v}}\n",
+    "--- {s}\n",
+    "k: x\n---\nk: {s} # c\n",
+    "k: {s}",
+]
+
+
+@needs_fast
+@pytest.mark.parametrize("spelling", SCALAR_SPELLINGS)
+def test_scalar_spellings_load_the_same(spelling: str) -> None:
+    for context in SCALAR_CONTEXTS:
+        _assert_loads_the_same(context.format(s=spelling))
+
+
+#: Anchors: yaml-rs takes names PyYAML refuses (and other text after a name).
+ANCHORS = [
+    "k: &a.b x\n",
+    "k: &a/b x\n",
+    "k: &\u00e9 x\n",
+    "k: &:a x\n",
+    "k: & x\n",
+    "k: &a:b x\n",
+    "k: &a x\n",
+    "&a.b k: v\n",
+    "- &a.b x\n",
+    "k: [&a.b x]\n",
+    "k: [a,&a.b x]\n",
+    "k: {a: &a.b x}\n",
+    "--- &a.b x\n",
+    "? &a.b x\n: v\n",
+    "k:\n  &a.b\n  x\n",
+    "k: &a.b\n  x: 1\n",
+]
+
+#: Flow collections: plain scalars that start with an indicator PyYAML refuses there, and
+#: ":" before one of ",?[]{}" (libyaml refuses it; pure PyYAML ends plain scalars at "?").
+FLOW_INDICATORS = [
+    "k: [:1, a]\n",
+    "k: [a, :b]\n",
+    "k: {a: [:x]}\n",
+    "k: {:x: a}\n",
+    "k: [a, |]\n",
+    "k: [>x]\n",
+    "k: {a: >}\n",
+    "k: [|-]\n",
+    "k: [?@3, a]\n",
+    "k: [?x]\n",
+    "k: {?x: a}\n",
+    "k: {?x}\n",
+    "k: [?]\n",
+    "k: {?: a}\n",
+    "k: {a: ?x}\n",
+    "k: [%x]\n",
+    "k: [@x]\n",
+    "k: [`x]\n",
+    "k: [\n  :x\n]\n",
+    "k: [\n  # c\n  ?x\n]\n",
+    "k: [a:?]\n",
+    "k: [a?:]\n",
+    "k: [a :?]\n",
+    "k: [a? :]\n",
+    "k: [a':?]\n",
+    'k: [a":?, b]\n',
+    "k: {a:?}\n",
+    "k: [a\u00a0:?]\n",
+    'k: {"a":?}\n',
+    "k: [a:, http://h/p?q=1]\n",
+    "k: [a:]\n",
+    "k: {a:}\n",
+    "k: [[::]]\n",
+]
+
+#: A key over several lines, or its ":" on a later line: PyYAML refuses both, yaml-rs takes
+#: them in a flow mapping.
+MULTILINE_KEYS = [
+    "k: {a\n  b: c}\n",
+    'k: {"a\n  b": c}\n',
+    "k: {'a\n\n  b': c}\n",
+    'k: {"a"\n  : b}\n',
+    "k: {a\n  : b}\n",
+    "k: {a # c\n  : b}\n",
+    'k: {"\\\n  x": a}\n',
+    "k: {'x\n  ': 1}\n",
+    "k: {'a''\n  b': 1}\n",
+    'k: {"a\\"\n  b": 1}\n',
+    'k: {a: 1, "b,\n  c": 2}\n',
+    "k: {a: 1, 'b: c\n  d': 2}\n",
+    "k: [{a\n  b: c}]\n",
+    "k: [a\n  : b]\n",
+    "k: {a: 1, # c\n  b: 2}\n",
+    "k: {\n  a: 1,\n  b: 2\n}\n",
+    "k: [\n  a,\n  {b: 1},\n  c\n]\n",
+]
+
+#: A block scalar at the very end: yaml-rs reads one without content as "\n" (PyYAML "") and
+#: gives the last one a final line break the text does not have.
+BLOCK_SCALAR_ENDS = [
+    "k: |\n",
+    "k: >\n\n",
+    "k: |+\n",
+    "k: >-\n  \n",
+    "- |\n  \n\n",
+    "--- |\n",
+    "a:\n  k: |1\n  \n",
+    "k: | # c\n",
+    "- ? |\n",
+    "x: 1\nk: >2\n",
+    "k: |\n  a\n  b",
+    "k: >\n  a\n\n  b",
+    "k: |+\n  a\n\n  ",
+    "k: |\n  a\n  ",
+    "k: |-\n  a",
+    "k: |\n---\n",
+    "k: |\n# c\n",
+    "k: |\n  a\nx: y",
+]
+
+#: Escapes and characters: yaml-rs joins an escaped surrogate pair, PyYAML keeps two
+#: surrogates; U+3000 or U+00A0 alone is content to YAML, whitespace to Python's regexes;
+#: libyaml skips a byte order mark that starts a line (and then refuses the indentation),
+#: so pure PyYAML reads the file, and it ends a flow plain scalar at "?".
+CHARACTERS = [
+    'k: "\\ud83d\\ude00"\n',
+    'k: ["\\uD83D\\uDE00", x]\n',
+    'k: "\\ud800"\n',
+    'k: "\\U0001F600 \\u00e9 \\x41 \\/ \\N \\_"\n',
+    "\u3000: v\n",
+    "\u2003\n",
+    "# c\n\u00a0\n",
+    "a: b\n\u00a0\n",
+    "k: [\ufeff:x]\n",
+    "a: 1\n\ufeffb: 2\n",
+    "k: [a?b]\n\ufeffc: 1\n",
+]
+
+
+@needs_fast
+@pytest.mark.parametrize(
+    "text", [*ANCHORS, *FLOW_INDICATORS, *MULTILINE_KEYS, *BLOCK_SCALAR_ENDS, *CHARACTERS]
+)
+def test_text_the_parsers_read_differently_loads_the_same(text: str) -> None:
+    _assert_loads_the_same(text)
+
+
+#: Manifest text near those cases that reads the same in both: the fast read keeps it.
+COMMON_TEXT = [
+    'command: ["/bin/sh", "-c", "sleep 5 && exec app --x=1 2>&1"]\n',
+    "args:\n  - |\n    if ! test -f /x; then ls *.txt && echo done >&2; fi\n"
+    '    [ -f "$f" ] && cat "$f" & wait\n',
+    'env:\n  - {name: URL, value: "http://svc:8080/p?a=b&c=d"}\n'
+    '  - {name: ADDR, value: ":8080"}\n  - name: PLAIN\n    value: http://svc/p?a=b&c=d\n',
+    "resources: {limits: {cpu: 500m, memory: 1Gi}, requests: {}}\nports: [{containerPort: 80}]\n",
+    'annotations:\n  example.com/json: \'{"a":{"b":[1,2]},"c":"d"}\'\n'
+    '  cron: "*/5 * * * *"\n  note: a, b & c\n',
+    "conf: |\n  server {\n    location / {\n      proxy_pass http://backend;\n    }\n  }\n",
+    "a: |\n  text\nb: >-\n  folded\n  text\nc: last\n",
+    "version: 1.2.3\nratio: 0.5\nport: 8080\nneg: -1\nname: _private\nv: v1_2\n",
+]
+
+
+@needs_fast
+@pytest.mark.parametrize("text", COMMON_TEXT)
+def test_common_manifest_text_keeps_the_fast_read(text: str) -> None:
+    loaded = _assert_loads_the_same(text)
+    assert all(isinstance(doc.spans, LazySpans) for doc in loaded.documents)
+
+
 # --------------------------------------------------------------------------- generated text
 
 _SCALARS = st.sampled_from(

@@ -1002,14 +1002,6 @@ def test_helm_template_starting_with_an_action_gets_the_helm_hint() -> None:
 # --------------------------------------------------------------------------- the fast first read
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="fastload: _UNHANDLED sends tags and aliases to the reference loader but not "
-    "anchors, and yaml-rs (YAML 1.2) accepts anchor names that PyYAML and go-yaml reject "
-    "(`&a.b`, `&a/b`, `&é`, `&:a`): load_bytes(fast=True), which the command line uses, "
-    "returns clean data where the reference reports SL001 'expected alphabetic or numeric "
-    "character', so `sidecar-lint` passes a manifest the engine (and kubectl) rejects",
-)
 @pytest.mark.parametrize("name", ["a.b", "a/b", "\u00e9", ":a"])
 def test_the_fast_read_rejects_the_anchor_names_the_reference_rejects(name: str) -> None:
     raw = f"apiVersion: v1\nkind: Pod\nmetadata:\n  name: &{name} web\n".encode()
@@ -1025,14 +1017,6 @@ def _container_with(line: str) -> bytes:
     ).encode()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="fastload: yaml-rs reads a plain scalar that starts with '_' after an optional "
-    "sign (`_1`, `+_7`, `-_9`, `_2E8`) as a number, PyYAML (and go-yaml) as text, and "
-    "_NUMERIC only checks tokens that start with a digit or '.'; the fast read's data "
-    "differs, so `cpu: _1`, which the API rejects (SL109 from the engine), passes the "
-    "command line clean",
-)
 @pytest.mark.parametrize("value", ["_1", "+_2", "-_1", "_2E8"])
 def test_the_fast_read_keeps_underscore_scalars_as_text(value: str) -> None:
     raw = _container_with(f"resources: {{limits: {{cpu: {value}}}}}")
@@ -1044,15 +1028,6 @@ def test_the_fast_read_keeps_underscore_scalars_as_text(value: str) -> None:
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="fastload: inside a flow collection yaml-rs accepts plain scalars that start "
-    "with an indicator PyYAML (and go-yaml) refuse there: ':' ('expected the node "
-    "content'), '|', '>', and '?' before '@' or '%' ('cannot start any token'); the fast "
-    "read returns data "
-    "where the engine reports SL001, so the command line passes a manifest kubectl cannot "
-    "parse",
-)
 @pytest.mark.parametrize(
     "items", ["[:1, a]", "[a, :b]", "{k: [:x]}", "[a, |]", "[>x]", "{k: >}", "[?@3, a]"]
 )
