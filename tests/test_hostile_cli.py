@@ -3,7 +3,6 @@
 The committed corpus (``tests/hostile/``) runs through every output format; large,
 binary, badly encoded and file-system hostile inputs are made in ``tmp_path``.
 Subprocess timeouts are hang guards only: nothing here measures speed.
-Known defects are strict ``xfail`` tests whose reason names the function at fault.
 """
 
 from __future__ import annotations
