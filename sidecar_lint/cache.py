@@ -2,8 +2,8 @@
 
 One cache file per *run key*: the tool version (and the installed package's
 files, so an edited checkout never reuses stale results), the effective
-settings (rules, severities, parameters, Kubernetes version, overrides,
-sidecar patterns, limits), the bytes of every rule file, and the working
+settings (rules, severities, parameters, Kubernetes version and feature
+gates, overrides, sidecar patterns, limits), the bytes of every rule file, and the working
 directory (reported paths and override globs are relative to it). Inside,
 each file's entry is keyed by its reported path and holds the BLAKE2b digest
 of its content: a file whose bytes changed is linted again.

@@ -24,6 +24,7 @@ from sidecar_lint.catalogue import CatalogueError, find_rule
 from sidecar_lint.config import ConfigError, resolve_config
 from sidecar_lint.discovery import DiscoveryError, Input, discover
 from sidecar_lint.engine import Linter, RunResult, Summary
+from sidecar_lint.feature_gates import FEATURE_GATES, parse_feature_gates
 from sidecar_lint.findings import Finding, Severity
 from sidecar_lint.loader import DEFAULT_LIMITS, Limits, LoadedSource, load_bytes
 from sidecar_lint.output import cannot_write, escape_surrogates, write_atomic
@@ -104,6 +105,15 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         metavar="X.Y",
         help=f"target Kubernetes minor version (default: {DEFAULT_KUBERNETES_VERSION})",
+    )
+    p.add_argument(
+        "--feature-gates",
+        action="append",
+        default=[],
+        metavar="NAME=BOOL,...",
+        help="feature gates the target cluster sets, as kube-apiserver takes them, e.g. "
+        "SidecarContainers=true (repeatable; a later value wins; known: "
+        f"{', '.join(sorted(FEATURE_GATES))}); unset gates take the version's default",
     )
     p.add_argument(
         "--config",
@@ -269,6 +279,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             )
         return EXIT_OK
     settings = resolve_settings(resolve_config(args.config, args.isolated), _flags(args))
+    for note in settings.deprecations():
+        err.write(f"sidecar-lint: warning: {escape_surrogates(note)}\n")
     rules = settings.all_rules
     if args.list_rules:
         from sidecar_lint.rule_docs import rules_listing
@@ -301,7 +313,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     linter = settings.linter()
     if args.show_roles:
         return _show_roles(inputs, linter, args, out, err, settings.limits)
-    result = RunResult(rules=settings.active)
+    result = RunResult(rules=settings.active, feature_gates=settings.effective_gates())
     found, lines, objects = _lint_all(args, inputs, settings, linter, result)
     found.sort(key=Finding.sort_key)
     identity = _repo_identity(args) if args.baseline or args.write_baseline else None
@@ -390,6 +402,7 @@ def _open_cache(args: argparse.Namespace, settings: Settings) -> Cache | None:
 def _flags(args: argparse.Namespace) -> FlagValues:
     return FlagValues(
         kubernetes_version=args.kubernetes_version,
+        feature_gates=_gate_flags(getattr(args, "feature_gates", None) or []),
         fail_on=args.fail_on,
         select=tuple(_split(args.select)),
         ignore=tuple(_split(args.ignore)),
@@ -397,6 +410,14 @@ def _flags(args: argparse.Namespace) -> FlagValues:
         report_unused_ignores=args.report_unused_ignores,
         limits=Limits(args.max_file_size, args.max_documents, args.max_depth),
     )
+
+
+def _gate_flags(values: Sequence[str]) -> tuple[tuple[str, bool], ...]:
+    """``--feature-gates`` values, checked for syntax and gate names (a usage error)."""
+    try:
+        return tuple(parse_feature_gates(values).items())
+    except ValueError as exc:
+        raise UsageError(f"--feature-gates: {exc}") from exc
 
 
 def _repo_identity(args: argparse.Namespace) -> Callable[[Finding], str]:

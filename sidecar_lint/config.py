@@ -9,25 +9,39 @@ config file are relative to the file's directory.
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    ValidationError,
+    field_validator,
+)
 
 from sidecar_lint.document import Pointer, SourceFile
+from sidecar_lint.feature_gates import known_gate
 from sidecar_lint.findings import Severity
 
 CONFIG_NAMES = (".sidecar-lint.yaml", ".sidecar-lint.yml")
 PYPROJECT = "pyproject.toml"
 PYPROJECT_TABLE = ("tool", "sidecar-lint")
 
+Locator = Any  # Callable[[Pointer], str]: "line:col" for a key path, or ""
+
 _STRICT = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
 
 SeverityName = Literal["error", "warning", "note", "off"]
 FailOn = Literal["error", "warning", "note", "none"]
+#: A feature gate sidecar-lint knows (an unknown one is an error with a did-you-mean).
+GateName = Annotated[str, AfterValidator(known_gate)]
 
 
 class RuleSettings(BaseModel):
@@ -93,6 +107,7 @@ class Config(BaseModel):
     model_config = _STRICT
 
     kubernetes_version: str | None = Field(default=None, alias="kubernetesVersion")
+    feature_gates: dict[GateName, StrictBool] = Field(default_factory=dict, alias="featureGates")
     fail_on: FailOn | None = Field(default=None, alias="failOn")
     select: list[str] = Field(default_factory=list)
     ignore: list[str] = Field(default_factory=list)
@@ -125,6 +140,7 @@ class LoadedConfig:
 
     config: Config = field(default_factory=Config)
     path: Path | None = None
+    locate: Locator = field(default=None, compare=False, repr=False)
 
     @property
     def base_dir(self) -> Path:
@@ -132,6 +148,12 @@ class LoadedConfig:
 
     def rule_dirs(self) -> list[Path]:
         return [(self.base_dir / p).resolve() for p in self.config.rule_paths]
+
+    def where(self, pointer: Pointer) -> str:
+        """``file:line:col`` of a key, for errors found after validation (else the file)."""
+        name = str(self.path) if self.path else "configuration"
+        position = self.locate(pointer) if self.locate is not None else ""
+        return f"{name}:{position}" if position else name
 
 
 def find_config(start: Path) -> Path | None:
@@ -165,7 +187,7 @@ def load_config(path: Path) -> LoadedConfig:
         config = Config.model_validate(data if data is not None else {})
     except ValidationError as err:
         raise ConfigError(_describe(err, path, locate)) from err
-    return LoadedConfig(config, path)
+    return LoadedConfig(config, path, locate)
 
 
 def resolve_config(explicit: str | None, isolated: bool, cwd: Path | None = None) -> LoadedConfig:
@@ -179,9 +201,6 @@ def resolve_config(explicit: str | None, isolated: bool, cwd: Path | None = None
         return LoadedConfig()
     found = find_config(cwd or Path.cwd())
     return load_config(found) if found is not None else LoadedConfig()
-
-
-Locator = Any  # Callable[[Pointer], str]: "line:col" for a key path, or ""
 
 
 def _from_yaml(path: Path, text: str) -> tuple[Any, Locator]:
@@ -229,6 +248,11 @@ def _from_pyproject(path: Path, text: str) -> tuple[Any, Locator]:
             stripped = line.lstrip()
             if stripped.startswith((keys[-1] + " ", keys[-1] + "=", f'"{keys[-1]}"')):
                 return f"{number}:{len(line) - len(stripped) + 1}"
+        inline = re.compile(rf'[{{,]\s*"?({re.escape(keys[-1])})"?\s*=')
+        for number, line in enumerate(lines, start=1):  # a key of an inline table
+            match = inline.search(line)
+            if match:
+                return f"{number}:{match.start(1) + 1}"
         return ""
 
     return table, locate
@@ -255,6 +279,7 @@ def _toml() -> Any:
 
 _FIELD_ALIASES = {
     "kubernetes_version": "kubernetesVersion",
+    "feature_gates": "featureGates",
     "fail_on": "failOn",
     "rule_paths": "rulePaths",
     "api_version": "apiVersion",
@@ -266,6 +291,8 @@ def _describe(err: ValidationError, path: Path, locate: Locator) -> str:
     """The first validation error as ``file:line:col: key: what is wrong``."""
     first = err.errors()[0]
     loc: list[Any] = [_FIELD_ALIASES.get(p, p) if isinstance(p, str) else p for p in first["loc"]]
+    if loc and loc[-1] == "[key]":  # a mapping key itself is wrong: point at the key
+        loc.pop()
     key = ".".join(str(p) for p in loc) or "(top level)"
     where = locate(tuple(loc)) if loc else ""
     message = first["msg"]

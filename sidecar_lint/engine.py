@@ -273,3 +273,4 @@ class RunResult:
     summary: Summary = field(default_factory=Summary)
     rules: Sequence[RuleMeta] = ()
     suppressed: list[Finding] = field(default_factory=list)
+    feature_gates: Mapping[str, bool] = field(default_factory=dict)  # effective, for reports

@@ -1,6 +1,8 @@
 """The effective settings of a run: configuration file merged with command-line flags.
 
-Flags override the file; ``--exclude`` adds to the file's excludes. Every
+Flags override the file; ``--exclude`` adds to the file's excludes and
+``--feature-gates`` is merged over the file's ``featureGates`` gate by gate
+(the way kube-apiserver merges repeated ``--feature-gates``). Every
 problem — a bad key, an unknown rule, an invalid parameter — is reported as
 one line naming the configuration file.
 """
@@ -8,7 +10,7 @@ one line naming the configuration file.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -25,6 +27,7 @@ from sidecar_lint.catalogue import (
 from sidecar_lint.checks.registry import CheckOptions
 from sidecar_lint.config import ConfigError, LoadedConfig
 from sidecar_lint.engine import Linter, PathOverride, RuleTuning
+from sidecar_lint.feature_gates import effective_gates, version_problem
 from sidecar_lint.loader import DEFAULT_LIMITS, Limits
 from sidecar_lint.roles import SidecarPatterns, classify_containers
 from sidecar_lint.versions import DEFAULT_KUBERNETES_VERSION, KubeVersion, check_supported
@@ -36,6 +39,7 @@ class FlagValues:
     """What the command line said; None / empty means "not given"."""
 
     kubernetes_version: str | None = None
+    feature_gates: tuple[tuple[str, bool], ...] = ()  # parsed --feature-gates, in order
     fail_on: str | None = None
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
@@ -60,6 +64,27 @@ class Settings:
     sidecars: SidecarPatterns = field(default_factory=SidecarPatterns)
     report_unused_ignores: bool = False
     limits: Limits = DEFAULT_LIMITS
+    #: Gates set explicitly (file, then flags); the others take the version's default.
+    feature_gates: Mapping[str, bool] = field(default_factory=dict)
+
+    def effective_gates(self) -> dict[str, bool]:
+        """Every gate of the target version with the value the rules use."""
+        return effective_gates(self.kubernetes_version, self.feature_gates)
+
+    def deprecations(self) -> list[str]:
+        """One line per use of a deprecated setting (a rule's own ``featureGates``)."""
+        uses = [f"rules.{code}" for code, t in self.tuning.items() if "featureGates" in t.params]
+        uses += [
+            f"overrides.{i}.rules.{code}"
+            for i, o in enumerate(self.overrides)
+            for code, t in o.rules.items()
+            if "featureGates" in t.params
+        ]
+        return [
+            f"{self._where()}: {use}.params.featureGates is deprecated: feature gates belong to "
+            "the cluster, so set them once with the top-level featureGates (or --feature-gates)"
+            for use in uses
+        ]
 
     def linter(self) -> Linter:
         """A linter configured with these settings."""
@@ -69,6 +94,7 @@ class Settings:
         options = CheckOptions(
             kubernetes_version=self.kubernetes_version,
             report_unused_ignores=self.report_unused_ignores,
+            feature_gates=dict(self.feature_gates),
         )
         try:
             return Linter(
@@ -97,6 +123,7 @@ class Settings:
         return {
             "configFile": str(self.loaded.path) if self.loaded.path else None,
             "kubernetesVersion": str(self.kubernetes_version),
+            "featureGates": self.effective_gates(),
             "failOn": self.fail_on,
             "rules": {
                 r.code: {
@@ -161,6 +188,7 @@ def resolve_settings(loaded: LoadedConfig, flags: FlagValues) -> Settings:
             "--kubernetes-version" if flags.kubernetes_version else f"{where}: kubernetesVersion"
         )
         raise ConfigError(f"{origin}: {err}") from err
+    gates = _feature_gates(loaded, flags, version)
     try:
         extra = load_rules(loaded.rule_dirs(), builtin=False) if cfg.rule_paths else ()
     except CatalogueError as err:
@@ -214,7 +242,24 @@ def resolve_settings(loaded: LoadedConfig, flags: FlagValues) -> Settings:
         ),
         report_unused_ignores=flags.report_unused_ignores,
         limits=flags.limits,
+        feature_gates=gates,
     )
+
+
+def _feature_gates(
+    loaded: LoadedConfig, flags: FlagValues, version: KubeVersion
+) -> dict[str, bool]:
+    """The file's gates with the flags' on top, refused where the cluster would refuse them."""
+    from_flags = dict(flags.feature_gates)
+    gates = {**loaded.config.feature_gates, **from_flags}
+    for name, value in gates.items():
+        problem = version_problem(name, value, version)
+        if problem is None:
+            continue
+        if name in from_flags:
+            raise ConfigError(f"--feature-gates: {problem}")
+        raise ConfigError(f"{loaded.where(('featureGates', name))}: featureGates.{name}: {problem}")
+    return gates
 
 
 def _no_clash(rules: Sequence[RuleMeta], where: str) -> None:

@@ -130,6 +130,7 @@ def test_show_config(tmp_path: Path) -> None:
     root = repo(tmp_path, 'kubernetesVersion: "1.30"\nrules:\n  SL401: {params: {maxCpu: 500m}}\n')
     shown = json.loads(cli(root, "--show-config").stdout)
     assert shown["kubernetesVersion"] == "1.30"
+    assert shown["featureGates"] == {"SidecarContainers": True}
     assert shown["rules"]["SL401"]["params"]["maxCpu"] == "500m"
     assert shown["configFile"].endswith(".sidecar-lint.yaml")
     assert (
@@ -138,6 +139,30 @@ def test_show_config(tmp_path: Path) -> None:
         ]
         == "1.35"
     )
+
+
+def test_feature_gates_from_config_and_flags(tmp_path: Path) -> None:
+    root = repo(
+        tmp_path, 'kubernetesVersion: "1.34"\nfeatureGates: {ContainerRestartRules: true}\n'
+    )
+    shown = json.loads(cli(root, "--show-config").stdout)
+    assert shown["featureGates"] == {"ContainerRestartRules": True, "SidecarContainers": True}
+    shown = json.loads(
+        cli(root, "--show-config", "--feature-gates", "ContainerRestartRules=false").stdout
+    )
+    assert shown["featureGates"]["ContainerRestartRules"] is False
+    proc = cli(root, "--kubernetes-version", "1.33", ".")
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1
+    assert ".sidecar-lint.yaml:2:16: featureGates.ContainerRestartRules: " in proc.stderr
+    assert "does not exist in Kubernetes 1.33 (alpha in 1.34)" in proc.stderr
+    (root / ".sidecar-lint.yaml").write_text("featureGates:\n  SidecarContainers: false\n")
+    proc = cli(root, ".")
+    assert proc.returncode == 2
+    assert (
+        ".sidecar-lint.yaml:2:3: featureGates.SidecarContainers: SidecarContainers cannot be "
+        in (proc.stderr)
+    )
+    assert "locked to true from 1.33" in proc.stderr
 
 
 def test_baseline_round_trip_when_lines_move(tmp_path: Path) -> None:

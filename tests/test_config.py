@@ -10,6 +10,7 @@ from sidecar_lint.config import ConfigError, find_config, load_config, resolve_c
 
 FULL = """\
 kubernetesVersion: "1.30"
+featureGates: {SidecarContainers: true}
 failOn: error
 select: [SL]
 ignore: [SL502]
@@ -41,6 +42,7 @@ def test_full_example_validates(tmp_path: Path) -> None:
     loaded = load_config(path)
     cfg = loaded.config
     assert cfg.kubernetes_version == "1.30" and cfg.fail_on == "error"
+    assert cfg.feature_gates == {"SidecarContainers": True}
     assert cfg.rules["SL401"].params == {"maxCpu": "500m"}
     assert cfg.overrides[0].files == ["jobs/**"]
     assert cfg.workloads[0].pod_template == "$.spec.podTemplate"
@@ -117,6 +119,16 @@ def test_explicit_and_isolated(tmp_path: Path) -> None:
         ),
         ("sidecars: [a]\n", ":1:1: sidecars: Input should be a valid dictionary"),
         ("select: SL1\n", ":1:1: select: Input should be a valid list"),
+        (
+            "featureGates:\n  SidecarContainers: true\n  ContainerRestartRule: true\n",
+            ":3:3: featureGates.ContainerRestartRule: unknown feature gate "
+            "'ContainerRestartRule'; did you mean 'ContainerRestartRules'?",
+        ),
+        (
+            "featureGates:\n  SidecarContainers: 1\n",
+            ":2:3: featureGates.SidecarContainers: Input should be a valid boolean",
+        ),
+        ("featureGate: {}\n", ":1:1: featureGate: unknown key 'featureGate'; did you mean"),
         ("exclude: [\n", ":1:11: invalid YAML"),
         ("failOn: error\nfailOn: note\n", ":2:1: duplicate key 'failOn'"),
         ("a: 1\n---\nb: 2\n", ": a configuration file holds one YAML document"),

@@ -1,4 +1,4 @@
-"""SL102/SL106/SL107: limits, feature-gate parameters and how they share work with SL101."""
+"""SL102/SL106/SL107: limits, feature gates (run-wide and the deprecated rule parameter), SL101."""
 
 from __future__ import annotations
 
@@ -9,12 +9,12 @@ import pytest
 
 from sidecar_lint.catalogue import CatalogueError, RuleParam, builtin_rules, find_rule
 from sidecar_lint.checks.registry import CheckOptions
-from sidecar_lint.checks.restart_policy import (
+from sidecar_lint.engine import Linter
+from sidecar_lint.feature_gates import (
     CONTAINER_RESTART_RULES,
     RESTART_ALL_CONTAINERS,
     SIDECAR_CONTAINERS,
 )
-from sidecar_lint.engine import Linter
 from sidecar_lint.findings import Finding
 from sidecar_lint.versions import KubeVersion
 from tests.conftest import lint
@@ -22,14 +22,21 @@ from tests.conftest import lint
 VERSIONS = [f"1.{minor}" for minor in range(25, 38)]
 
 
-def _lint_with_gates(text: str, code: str, version: str, gates: dict[str, Any]) -> list[Finding]:
+def _lint_with_gates(
+    text: str,
+    code: str,
+    version: str,
+    gates: dict[str, Any],
+    run_wide: dict[str, bool] | None = None,
+) -> list[Finding]:
+    """Lint with the rule's (deprecated) ``featureGates`` default set to ``gates``."""
     rule = find_rule(builtin_rules(), code)
     assert rule is not None
     params = dict(rule.params)
     params["featureGates"] = RuleParam(default=gates, description="test")
     linter = Linter(
         [rule.model_copy(update={"params": params})],
-        CheckOptions(kubernetes_version=KubeVersion.parse(version)),
+        CheckOptions(kubernetes_version=KubeVersion.parse(version), feature_gates=run_wide or {}),
     )
     return linter.lint_text(textwrap.dedent(text), "test.yaml")
 
@@ -194,6 +201,15 @@ def test_restart_rules_gate_parameter_on_1_34() -> None:
     )
     assert len(lint(text, select=["SL102"], version="1.34")) == 2
     assert _lint_with_gates(text, "SL102", "1.34", {"ContainerRestartRules": True}) == []
+
+
+def test_rule_parameter_wins_over_the_run_wide_gate_for_its_rule_only() -> None:
+    on, off = {"SidecarContainers": True}, {"SidecarContainers": False}
+    assert _lint_with_gates(NATIVE, "SL106", "1.28", {}, run_wide=on) == []
+    assert len(_lint_with_gates(NATIVE, "SL106", "1.28", off, run_wide=on)) == 1
+    assert _lint_with_gates(NATIVE, "SL106", "1.28", on, run_wide=off) == []
+    # A locked gate stays on, whatever the (unchecked) rule parameter says.
+    assert _lint_with_gates(NATIVE, "SL106", "1.33", off) == []
 
 
 def test_unknown_gate_parameter_is_a_catalogue_error() -> None:

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from sidecar_lint.checks.registry import CheckContext, check
-from sidecar_lint.checks.restart_policy import SIDECAR_CONTAINERS, api_path
+from sidecar_lint.checks.registry import CheckContext, CheckOptions, check
+from sidecar_lint.checks.restart_policy import api_path
+from sidecar_lint.feature_gates import SIDECAR_CONTAINERS
 from sidecar_lint.findings import Violation
 from sidecar_lint.roles import MEDIUM, sidecar_evidence
-from sidecar_lint.versions import KubeVersion
 from sidecar_lint.workload import ContainerView, Role, Workload
 
 #: Keys the API forbids on plain init containers, in the order it checks them.
@@ -26,7 +26,6 @@ SIDECAR_ONLY_FIELDS = ("lifecycle", "livenessProbe", "readinessProbe", "startupP
 @check("probe_on_init_container")
 def probe_on_init_container(workload: Workload, ctx: CheckContext) -> Iterator[Violation]:
     """Flag each sidecar-only key set on an init container without ``restartPolicy: Always``."""
-    version = ctx.options.kubernetes_version
     for c in workload.by_role(Role.INIT):
         for key in SIDECAR_ONLY_FIELDS:
             if c.spec.get(key) is None:  # absent or null: the API sees no value
@@ -36,31 +35,42 @@ def probe_on_init_container(workload: Workload, ctx: CheckContext) -> Iterator[V
                 "API server rejects on an init container without restartPolicy: Always — such a "
                 "container runs to completion before the app starts "
                 f"({api_path(c.at(key))}: Forbidden: may not be set for init containers without "
-                f"restartPolicy=Always); {_advice(c, key, version)}",
+                f"restartPolicy=Always); {_advice(c, key, ctx.options)}",
                 pointer=c.at(key),
                 target="key",
                 container=c,
             )
 
 
-def _advice(c: ContainerView, key: str, version: KubeVersion) -> str:
-    """Sidecar or not: what to change, for the target version."""
+def _advice(c: ContainerView, key: str, options: CheckOptions) -> str:
+    """Sidecar or not: what to change, for the target cluster."""
     looks_like = [e for e in sidecar_evidence(c.spec) if e.strength >= MEDIUM]
     why = f" ({looks_like[0].reason})" if looks_like else ""
-    if version.at_least(SIDECAR_CONTAINERS.beta or "1.29"):
-        sidecar = "add restartPolicy: Always to make it a native sidecar"
-    elif version.at_least(SIDECAR_CONTAINERS.alpha):
-        sidecar = (
-            "add restartPolicy: Always to make it a native sidecar — alpha in Kubernetes "
-            f"{version} (SidecarContainers feature gate, off by default), on by default from 1.29"
-        )
-    else:
-        sidecar = (
-            f"move it to containers[] — native sidecars need Kubernetes 1.29+ (target is {version})"
-        )
+    sidecar = _sidecar_advice(options)
     if looks_like:
         return (
             f"{c.label()} looks like a sidecar{why}: if it is meant to keep running beside the "
             f"app, {sidecar}; otherwise remove {key}"
         )
     return f"remove {key}, or, if {c.label()} is meant to keep running beside the app, {sidecar}"
+
+
+def _sidecar_advice(options: CheckOptions) -> str:
+    """How to make it a native sidecar, given the target version and its feature gates."""
+    version = options.kubernetes_version
+    if options.gate_enabled(SIDECAR_CONTAINERS.name):
+        return "add restartPolicy: Always to make it a native sidecar"
+    if not SIDECAR_CONTAINERS.exists_in(version):
+        return (
+            f"move it to containers[] — native sidecars need Kubernetes 1.29+ (target is {version})"
+        )
+    if SIDECAR_CONTAINERS.default(version):
+        return (
+            "move it to containers[] — this run's feature gates turn SidecarContainers off, so "
+            "the cluster has no native sidecars"
+        )
+    return (
+        "add restartPolicy: Always to make it a native sidecar — alpha in Kubernetes "
+        f"{version} (SidecarContainers feature gate, off by default; if your cluster enables "
+        "it, pass --feature-gates SidecarContainers=true), on by default from 1.29"
+    )

@@ -63,6 +63,7 @@ def job_legacy_sidecar(workload: Workload, ctx: CheckContext) -> Iterator[Violat
     quit_call = any(_QUIT_CALL.search(command_line(c.spec)) for c in others)
     kill_call = shared_pid and any(_KILL_CALL.search(command_line(c.spec)) for c in others)
     version = ctx.options.kubernetes_version
+    native = ctx.options.gate_enabled("SidecarContainers")
     for sidecar in sidecars:
         # Without a known main container the helper may itself be a step of the work: only
         # catalogued daemons and endless commands are sure to run forever.
@@ -73,7 +74,7 @@ def job_legacy_sidecar(workload: Workload, ctx: CheckContext) -> Iterator[Violat
         if quit_call and sidecar.sidecar_kind in _STOPPABLE_KINDS:
             continue
         yield Violation(
-            _message(workload, sidecar, mains, version),
+            _message(workload, sidecar, mains, version, native),
             pointer=sidecar.pointer,
             container=sidecar,
         )
@@ -91,7 +92,11 @@ def _stops_itself(sidecar: ContainerView) -> bool:
 
 
 def _message(
-    workload: Workload, sidecar: ContainerView, mains: Sequence[ContainerView], version: KubeVersion
+    workload: Workload,
+    sidecar: ContainerView,
+    mains: Sequence[ContainerView],
+    version: KubeVersion,
+    native: bool,
 ) -> str:
     what = f"sidecar {sidecar.label()}"
     if sidecar.sidecar_title:
@@ -111,7 +116,7 @@ def _message(
         text += (
             " (and with restartPolicy: Never a crashed or OOM-killed sidecar is never restarted)"
         )
-    return f"{text}; {_advice(sidecar, version)}"
+    return f"{text}; {_advice(sidecar, version, native)}"
 
 
 def _names(containers: Sequence[ContainerView]) -> str:
@@ -119,18 +124,25 @@ def _names(containers: Sequence[ContainerView]) -> str:
     return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
 
 
-def _advice(sidecar: ContainerView, version: KubeVersion) -> str:
+def _advice(sidecar: ContainerView, version: KubeVersion, native: bool) -> str:
+    """Native sidecar when the target cluster has them (version and feature gate), else a stop."""
     move = (
         f"move {sidecar.label()} to initContainers and add restartPolicy: Always (a native "
         "sidecar, which the kubelet stops once the regular containers have finished)"
     )
     title = sidecar.sidecar_title or ""
-    if version.at_least(NATIVE_SIDECARS_DEFAULT):
+    if native:
         return _native_advice(title, move)
-    if version.at_least("1.28"):
+    if version.at_least(NATIVE_SIDECARS_DEFAULT):
+        before = (
+            "the target cluster turns native sidecars off (--feature-gates "
+            f"SidecarContainers=false); with the gate on, {move}; otherwise"
+        )
+    elif version.at_least("1.28"):
         before = (
             f"on Kubernetes {version} native sidecars need the SidecarContainers feature gate "
-            f"(on by default from {NATIVE_SIDECARS_DEFAULT}); with it enabled, {move}; otherwise"
+            f"(on by default from {NATIVE_SIDECARS_DEFAULT}; --feature-gates "
+            f"SidecarContainers=true if your cluster sets it); with it enabled, {move}; otherwise"
         )
     else:
         before = (

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, Literal
 
 from pydantic import BaseModel
 
+from sidecar_lint.feature_gates import FEATURE_GATES
 from sidecar_lint.findings import Violation
 from sidecar_lint.versions import DEFAULT_KUBERNETES_VERSION, KubeVersion
 
@@ -33,6 +34,12 @@ class CheckOptions:
         default_factory=lambda: KubeVersion.parse(DEFAULT_KUBERNETES_VERSION)
     )
     report_unused_ignores: bool = False
+    #: Gates the cluster sets explicitly (validated); unset gates take the version's default.
+    feature_gates: Mapping[str, bool] = field(default_factory=dict)
+
+    def gate_enabled(self, name: str) -> bool:
+        """Whether feature gate ``name`` is on in the target cluster."""
+        return FEATURE_GATES[name].enabled(self.kubernetes_version, self.feature_gates)
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,9 @@
 """SL102 and SL106: container-level ``restartPolicy`` and ``restartPolicyRules``.
 
-What the API server accepts depends on the target version through three
-feature gates, so the answers are computed from a small gate table:
+What the API server accepts depends on the target version and on three
+feature gates (see :mod:`sidecar_lint.feature_gates`); a gate is on when the
+run's ``--feature-gates`` / ``featureGates`` says so, else by the version's
+default:
 
 * ``SidecarContainers`` — ``restartPolicy: Always`` on an init container
   (a native sidecar): alpha 1.28 (off), beta 1.29 (on), GA 1.33.
@@ -20,7 +22,6 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -28,6 +29,13 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sidecar_lint.bounded import bounded_text
 from sidecar_lint.checks.registry import CheckContext, check
 from sidecar_lint.document import Pointer
+from sidecar_lint.feature_gates import (
+    CONTAINER_RESTART_RULES,
+    FEATURE_GATES,
+    RESTART_ALL_CONTAINERS,
+    SIDECAR_CONTAINERS,
+    FeatureGate,
+)
 from sidecar_lint.findings import Severity, Violation, format_pointer
 from sidecar_lint.k8s_fields import FieldTables
 from sidecar_lint.versions import KubeVersion
@@ -39,39 +47,13 @@ MAX_RULES = 20
 MAX_EXIT_CODES = 255
 
 
-@dataclass(frozen=True)
-class FeatureGate:
-    """A Kubernetes feature gate's life: off by default from ``alpha``, on from ``beta``.
-
-    From ``locked`` on (GA with ``LockToDefault``) the gate can no longer be
-    turned off; before ``alpha`` it does not exist and cannot be turned on.
-    """
-
-    name: str
-    alpha: str
-    beta: str | None = None
-    locked: str | None = None
-
-    def enabled(self, version: KubeVersion, overrides: Mapping[str, bool]) -> bool:
-        if not version.at_least(self.alpha):
-            return False
-        if self.locked is not None and version.at_least(self.locked):
-            return True
-        if self.name in overrides:
-            return overrides[self.name]
-        return self.beta is not None and version.at_least(self.beta)
-
-
-SIDECAR_CONTAINERS = FeatureGate("SidecarContainers", "1.28", "1.29", locked="1.33")
-CONTAINER_RESTART_RULES = FeatureGate("ContainerRestartRules", "1.34", "1.35")
-RESTART_ALL_CONTAINERS = FeatureGate("RestartAllContainersOnContainerExits", "1.35", "1.36")
-FEATURE_GATES = {
-    g.name: g for g in (SIDECAR_CONTAINERS, CONTAINER_RESTART_RULES, RESTART_ALL_CONTAINERS)
-}
-
-
 class FeatureGateParams(BaseModel):
-    """Rule parameters: feature gates the cluster sets differently from the defaults."""
+    """Deprecated rule parameter: feature gates for this rule only.
+
+    Gates are a property of the cluster, so they are set once per run
+    (``--feature-gates`` / ``featureGates:``); a rule's own ``featureGates``
+    still works and is merged over the run-wide settings for that rule.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -87,9 +69,11 @@ class FeatureGateParams(BaseModel):
         return value
 
 
-def _overrides(ctx: CheckContext) -> Mapping[str, bool]:
+def _gates(ctx: CheckContext) -> Mapping[str, bool]:
+    """The run's gate settings, with the rule's deprecated ``featureGates`` on top."""
     params = ctx.params
-    return params.feature_gates if isinstance(params, FeatureGateParams) else {}
+    own = params.feature_gates if isinstance(params, FeatureGateParams) else {}
+    return {**ctx.options.feature_gates, **own} if own else ctx.options.feature_gates
 
 
 def container_kind(container: ContainerView) -> str:
@@ -152,7 +136,7 @@ def container_restart_policy(workload: Workload, ctx: CheckContext) -> Iterator[
     version = ctx.options.kubernetes_version
     tables = FieldTables.load()
     table_version = tables.nearest_version(str(version))
-    gates = _overrides(ctx)
+    gates = _gates(ctx)
     for c in workload.containers:
         type_name = "EphemeralContainer" if c.list_key == "ephemeralContainers" else "Container"
         policy_known = tables.exists_in(type_name, "restartPolicy", table_version)
@@ -200,6 +184,7 @@ def _policy(
                 f"remove it (the init container then follows the pod's restartPolicy), or use "
                 f"Always to make {c.label()} a native sidecar; Never and OnFailure are accepted "
                 f"on init containers from Kubernetes 1.35 ({_gate_story(CONTAINER_RESTART_RULES)})"
+                + _gate_note(CONTAINER_RESTART_RULES, version, gates)
             )
         else:
             advice = _use(value, supported)
@@ -223,7 +208,8 @@ def _policy(
             f"initContainers ({where}: Forbidden: may not be set for non-init containers); "
             "remove it — the pod-level spec.restartPolicy applies — or target Kubernetes 1.35+, "
             f"where per-container restart policies are allowed "
-            f"({_gate_story(CONTAINER_RESTART_RULES)}).{hint}",
+            f"({_gate_story(CONTAINER_RESTART_RULES)})"
+            f"{_gate_note(CONTAINER_RESTART_RULES, version, gates)}.{hint}",
             pointer=c.at("restartPolicy"),
             target="key",
             container=c,
@@ -247,6 +233,17 @@ def _gate_story(gate: FeatureGate) -> str:
     return story
 
 
+def _gate_note(gate: FeatureGate, version: KubeVersion, gates: Mapping[str, bool]) -> str:
+    """Why an existing gate is off: its default (and how to say otherwise), or the settings."""
+    if not gate.exists_in(version):
+        return ""
+    if gate.default(version):
+        return (
+            f"; {gate.name} is on by default in {version}, but this run's feature gates turn it off"
+        )
+    return f"; if your cluster enables {gate.name}, {gate.hint()}"
+
+
 def _rules(
     workload: Workload, c: ContainerView, version: KubeVersion, gates: Mapping[str, bool]
 ) -> Iterator[Violation]:
@@ -254,12 +251,21 @@ def _rules(
     key_ptr = c.at("restartPolicyRules")
     where = api_path(key_ptr)
     if not CONTAINER_RESTART_RULES.enabled(version, gates):
+        if CONTAINER_RESTART_RULES.default(version):
+            state = "this run's feature gates turn it off"
+            advice = "remove them, or drop ContainerRestartRules=false if the cluster has it on"
+        else:
+            state = (
+                f"it is off by default in Kubernetes {version} "
+                f"({_gate_story(CONTAINER_RESTART_RULES)})"
+            )
+            advice = (
+                "remove them, or target 1.35+; if the gate is on for the API server and every "
+                f"kubelet, {CONTAINER_RESTART_RULES.hint()}"
+            )
         yield Violation(
             f"{subject} sets restartPolicyRules, which need the ContainerRestartRules feature "
-            f"gate: it is off by default in Kubernetes {version} "
-            f"({_gate_story(CONTAINER_RESTART_RULES)}), so the rules do not take effect; "
-            "remove them, or target 1.35+ (or enable the gate on the API server and every "
-            "kubelet)",
+            f"gate: {state}, so the rules do not take effect; {advice}",
             pointer=key_ptr,
             target="key",
             container=c,
@@ -273,7 +279,8 @@ def _rules(
             f"native sidecar ({where}: Forbidden: restartPolicyRules are not allowed for init "
             "containers with restart policy Always); remove them — a sidecar is restarted "
             "whenever it exits anyway. Rules on sidecars (for the RestartAllContainers action) "
-            f"are accepted from Kubernetes 1.36 ({_gate_story(RESTART_ALL_CONTAINERS)})",
+            f"are accepted from Kubernetes 1.36 ({_gate_story(RESTART_ALL_CONTAINERS)})"
+            + _gate_note(RESTART_ALL_CONTAINERS, version, gates),
             pointer=key_ptr,
             target="key",
             container=c,
@@ -304,7 +311,7 @@ def _rules(
     actions = ("Restart", "RestartAllContainers") if all_on else ("Restart",)
     for i, rule in enumerate(rules):
         if isinstance(rule, dict):
-            yield from _rule(workload, c, subject, i, rule, actions, version)
+            yield from _rule(workload, c, subject, i, rule, actions, version, gates)
 
 
 def _implied_policy(workload: Workload, c: ContainerView) -> str:
@@ -324,6 +331,7 @@ def _rule(
     rule: Mapping[str, Any],
     actions: Sequence[str],
     version: KubeVersion,
+    gates: Mapping[str, bool],
 ) -> Iterator[Violation]:
     at = c.at("restartPolicyRules", i)
     action = rule.get("action")
@@ -339,6 +347,7 @@ def _rule(
             advice = (
                 f"Kubernetes {version} does not have it yet: it is accepted from 1.36 "
                 f"({_gate_story(RESTART_ALL_CONTAINERS)}); use Restart, or target 1.36+"
+                + _gate_note(RESTART_ALL_CONTAINERS, version, gates)
             )
         else:
             advice = _use(action, actions)
@@ -398,46 +407,71 @@ def _rule(
 
 @check("native_sidecar_unsupported", params=FeatureGateParams)
 def native_sidecar_unsupported(workload: Workload, ctx: CheckContext) -> Iterator[Violation]:
-    """Native sidecars on versions that do not run them (by default)."""
+    """Native sidecars on versions (or clusters) that do not run them."""
     version = ctx.options.kubernetes_version
-    if SIDECAR_CONTAINERS.enabled(version, _overrides(ctx)):
+    if SIDECAR_CONTAINERS.enabled(version, _gates(ctx)):
         return
+    for c in workload.by_role(Role.NATIVE_SIDECAR):
+        if not SIDECAR_CONTAINERS.exists_in(version):
+            yield _no_native_sidecars(workload, c, version)
+        elif SIDECAR_CONTAINERS.default(version):
+            yield _sidecar_gate_turned_off(workload, c, version)
+        else:
+            yield _alpha_native_sidecar(workload, c, version)
+
+
+def _fallback(c: ContainerView) -> str:
+    return (
+        f"{c.label()} then runs as a plain init container — if it never exits, the pod never starts"
+    )
+
+
+def _no_native_sidecars(workload: Workload, c: ContainerView, version: KubeVersion) -> Violation:
+    # SL101 reports the restartPolicy key itself as unknown; this finding is about the
+    # container, so it points at the whole entry.
     job_note = (
         " (in containers[] it must exit by itself when the main container is done, or the "
         "pod never completes)"
         if workload.runs_to_completion
         else ""
     )
-    for c in workload.by_role(Role.NATIVE_SIDECAR):
-        subject = f"{workload.ref.display()}: init container {c.label()}"
-        fallback = (
-            f"{c.label()} then runs as a plain init container — if it never exits, the pod "
-            "never starts"
-        )
-        if not version.at_least(SIDECAR_CONTAINERS.alpha):
-            # SL101 reports the restartPolicy key itself as unknown; this finding is about
-            # the container, so it points at the whole entry.
-            yield Violation(
-                f"{subject} is written as a native sidecar (restartPolicy: Always), but "
-                f"Kubernetes {version} has no native sidecars (alpha in 1.28, on by default from "
-                f"1.29, GA in 1.33): the API server rejects restartPolicy under strict "
-                f"validation or drops it, and {fallback}. If the cluster runs 1.29 or newer, "
-                "pass that version with --kubernetes-version; otherwise move "
-                f"{c.label()} to containers[] until the cluster is upgraded{job_note}",
-                pointer=c.pointer,
-                container=c,
-            )
-            continue
-        yield Violation(
-            f"{subject} is a native sidecar, which Kubernetes {version} only has as an alpha "
-            "feature (SidecarContainers feature gate, off by default): unless the gate is on "
-            f"for the API server and every kubelet, restartPolicy is dropped and {fallback}; "
-            "even with the gate on, 1.28 stops sidecars like regular containers on pod "
-            "termination (no ordered shutdown). Native sidecars are on by default from 1.29: "
-            "if the cluster runs 1.29 or newer, pass that version with --kubernetes-version. "
-            "(A warning, not an error: if your 1.28 cluster enables the gate, set this "
-            "rule's featureGates parameter to {SidecarContainers: true})",
-            pointer=c.at("restartPolicy"),
-            container=c,
-            severity=Severity.WARNING,
-        )
+    return Violation(
+        f"{workload.ref.display()}: init container {c.label()} is written as a native sidecar "
+        f"(restartPolicy: Always), but Kubernetes {version} has no native sidecars (alpha in "
+        "1.28, on by default from 1.29, GA in 1.33): the API server rejects restartPolicy under "
+        f"strict validation or drops it, and {_fallback(c)}. If the cluster runs 1.29 or newer, "
+        f"pass that version with --kubernetes-version; otherwise move {c.label()} to "
+        f"containers[] until the cluster is upgraded{job_note}",
+        pointer=c.pointer,
+        container=c,
+    )
+
+
+def _sidecar_gate_turned_off(
+    workload: Workload, c: ContainerView, version: KubeVersion
+) -> Violation:
+    return Violation(
+        f"{workload.ref.display()}: init container {c.label()} is a native sidecar, but this "
+        f"run's feature gates turn SidecarContainers off (it is on by default in Kubernetes "
+        f"{version}): on such a cluster restartPolicy is dropped and {_fallback(c)}; if the "
+        "cluster has the gate on, drop SidecarContainers=false from --feature-gates / "
+        "featureGates",
+        pointer=c.at("restartPolicy"),
+        container=c,
+    )
+
+
+def _alpha_native_sidecar(workload: Workload, c: ContainerView, version: KubeVersion) -> Violation:
+    return Violation(
+        f"{workload.ref.display()}: init container {c.label()} is a native sidecar, which "
+        f"Kubernetes {version} only has as an alpha feature (SidecarContainers feature gate, off "
+        "by default): unless the gate is on for the API server and every kubelet, restartPolicy "
+        f"is dropped and {_fallback(c)}; even with the gate on, 1.28 stops sidecars like regular "
+        "containers on pod termination (no ordered shutdown). Native sidecars are on by default "
+        "from 1.29: if the cluster runs 1.29 or newer, pass that version with "
+        "--kubernetes-version. (A warning, not an error.) If your 1.28 cluster enables the "
+        f"gate, {SIDECAR_CONTAINERS.hint()}",
+        pointer=c.at("restartPolicy"),
+        container=c,
+        severity=Severity.WARNING,
+    )

@@ -69,6 +69,7 @@ def render_json(result: RunResult, kubernetes_version: str) -> str:
         "schemaVersion": SCHEMA_VERSION,
         "tool": {"name": "sidecar-lint", "version": __version__},
         "kubernetesVersion": kubernetes_version,
+        "featureGates": dict(result.feature_gates),
         "findings": [finding_to_dict(f) for f in result.findings],
         "errors": [{"message": e} for e in result.errors],
         "summary": {

@@ -277,7 +277,10 @@ def build_log(result: RunResult, kubernetes_version: str, paths: RepoPaths) -> A
                 )
             )
         },
-        properties={"kubernetesVersion": kubernetes_version},
+        properties={
+            "kubernetesVersion": kubernetes_version,
+            "featureGates": dict(result.feature_gates),
+        },
     )
     return om.SarifLog(schema_uri=SARIF_SCHEMA_URI, version=SARIF_VERSION, runs=[run])
 
