@@ -14,6 +14,17 @@ turned into plain data by an iterative walk of our own, which
 A document that fails to parse becomes a :class:`ParseProblem`; parsing then
 resumes at the next ``---`` line, so one broken document hides nothing else.
 
+libyaml's composer recurses in C once per nesting level, with no check: a
+document some 25,000 levels deep (``[`` repeated, 50 KB) overflows an 8 MiB
+stack and kills the process. Text that is not surely shallow (a cheap bound,
+:func:`_shallow`) is therefore first run through libyaml's *parser*, which
+keeps its own stacks on the heap, up to the first document that nests past
+``--max-depth`` (:func:`_scan`); that document is reported where it passes
+the limit and skipped to the next ``---`` line, and only the documents
+before it are composed. Documents within a raised limit but deeper than the
+calling thread's stack surely holds are composed on a thread of their own
+with a stack sized for them (:func:`_on_stack`).
+
 With ``fast=True`` (what the command line uses) a file is first read by
 :mod:`sidecar_lint.fastload`, which builds only the plain data and accepts it
 only when it is provably what this loader would build. Such documents get a
@@ -24,15 +35,25 @@ never composed. Everything else takes the reference path described above.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
+import sys
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 import yaml.reader
 from yaml.constructor import SafeConstructor
+from yaml.events import (
+    DocumentStartEvent,
+    MappingEndEvent,
+    MappingStartEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+)
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from sidecar_lint import fastload
@@ -315,7 +336,13 @@ def _first_content(text: str, start: int, end: int) -> int:
 
 
 def _compose_one(text: str) -> Node:
-    """The single document of ``text``, composed the reference way."""
+    """The single document of ``text``, composed the reference way.
+
+    The fast read refuses deep documents, so this one is shallow; text that
+    the cheap bound cannot vouch for is scanned first all the same.
+    """
+    if not _shallow(text) and _scan(text, 0, _DIRECT_DEPTH, sys.maxsize)[1] is not None:
+        raise PositionsUnavailable(f"nesting deeper than {_DIRECT_DEPTH} levels")
     loader = _Loader(text)
     nodes: list[Node] = []
     try:
@@ -602,6 +629,248 @@ class _JsonSpans(Mapping[Pointer, NodeSpan]):
         return len(self._full())
 
 
+# --------------------------------------------------------------------------- deep nesting
+
+#: Levels libyaml's composer may nest on the calling thread. It recurses in C, about 350
+#: bytes of stack a level (measured: a segfault near 25,000 levels on an 8 MiB stack and
+#: 3,000 on 1 MiB): 1,000 levels fit a 512 KiB stack (a secondary thread's on some
+#: systems) with room for the frames below.
+_DIRECT_DEPTH = 1_000
+#: The deepest a document is read, whatever ``--max-depth`` says: reading costs time and
+#: memory in the square of the depth (pointers of every node down the path: 10,000
+#: levels take about half a GB), and libyaml's parser time in the square of flow nesting.
+_MAX_READ_DEPTH = 10_000
+#: The stack of a thread that composes deeper documents: about three times the measured need.
+_STACK_BASE = 1 << 20
+_STACK_PER_LEVEL = 1 << 10
+_STACK_LOCK = threading.Lock()  # threading.stack_size() is process-wide
+
+#: Characters libyaml ends a line at, besides "\n" ("\r\n" counts once).
+_BREAKS = "\n\r\x85\u2028\u2029"
+#: A "---" that starts a document if it starts a line (checked apart: a lookbehind is slow).
+_DASHES = re.compile(r"---(?=[ \t\r\n\x85\u2028\u2029]|\Z)")
+#: The long prefixes looked for are multiples of this (a few patterns serve every file).
+_PREFIX_STEP = 50
+
+
+@functools.lru_cache(maxsize=64)
+def _long_prefix(length: int, any_break: bool) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """Patterns for the first line and for any other line that starts with ``length``
+    characters of indentation or indicators (a pattern that starts with a line feed is
+    found much faster than one that starts with ``^``).
+    """
+    run = f"[ \\t?:-]{{{length}}}"
+    after = f"[{_BREAKS}]" if any_break else "\n"
+    return re.compile(run), re.compile(after + run)
+
+
+def _shallow(text: str) -> bool:
+    """Whether ``text`` surely nests at most ``_DIRECT_DEPTH`` levels (cheap and conservative).
+
+    A flow collection adds one level per ``[`` or ``{``, so at most as many as
+    the text has. A block collection starts at the end of its line's run of
+    spaces and ``- ``/``? ``/``: `` indicators (a ``-`` after an anchor or tag is
+    refused) and deeper than its parent, but for a sequence at its mapping's
+    column: a text whose lines all start with runs of at most ``w`` such
+    characters nests at most ``2 * (w + 1)`` block levels.
+    """
+    brackets = text.count("[") + text.count("{")
+    widest = ((_DIRECT_DEPTH - brackets) // 2 - 1) // _PREFIX_STEP * _PREFIX_STEP
+    if widest < _PREFIX_STEP:
+        return False
+    any_break = (
+        ("\r" in text and text.count("\r") != text.count("\r\n"))
+        or "\x85" in text
+        or "\u2028" in text
+        or "\u2029" in text
+    )
+    first, other = _long_prefix(widest + 1, any_break)
+    return first.match(text) is None and other.search(text) is None
+
+
+@dataclass(frozen=True)
+class _Stop:
+    """The first document the composer must not read: where it starts and why.
+
+    Offsets are in characters from where the scan started, lines and columns
+    0-based from there.
+    """
+
+    start: int  # the offset where the document starts (its "---", directives included)
+    document: int  # its index in the text
+    offset: int  # where it passes the limit: its node at the limit, or its root node
+    line: int
+    column: int
+    too_many: bool = False  # past the document limit (else past the depth limit)
+
+
+_STEPS: dict[type, int] = {
+    SequenceStartEvent: 1,
+    MappingStartEvent: 1,
+    SequenceEndEvent: -1,
+    MappingEndEvent: -1,
+    DocumentStartEvent: 0,
+}
+
+
+class _Chunks:
+    """``text[start:]`` as a stream read in growing pieces: a scan that stops early reads
+    little, and the text is never copied whole (libyaml copies a string it is given).
+    """
+
+    def __init__(self, text: str, start: int) -> None:
+        self.text = text
+        self.at = start
+        self.size = 1024
+
+    def read(self, size: int) -> str:
+        end = self.at + min(size, self.size)
+        chunk = self.text[self.at : end]
+        self.at = end
+        self.size *= 2
+        return chunk
+
+
+def _scan(text: str, start: int, max_depth: int, max_documents: int) -> tuple[int, _Stop | None]:
+    """Run libyaml's parser over ``text[start:]`` up to the first document past a limit.
+
+    Returns the deepest nesting of the documents before that one (the levels
+    the composer must hold) and where that document starts and passes the
+    limit; None if there is no such document. The parser is a state machine
+    with its stacks on the heap (a million levels cost it no C stack), but it
+    takes time in the square of flow nesting, so stopping at ``max_depth``
+    keeps the pass short. A syntax error ends the pass: the composer stops
+    there as well, no deeper than the pass went.
+    """
+    loader = _Loader(_Chunks(text, start))  # type: ignore[arg-type]
+    next_event: Callable[[], Any] = loader.get_event
+    steps = _STEPS
+    depth = deepest = settled = 0
+    document, begins = -1, 0
+    try:
+        while (event := next_event()) is not None:
+            step = steps.get(type(event))
+            if step is None:
+                continue
+            if step > 0:
+                if depth >= max_depth:
+                    mark = event.start_mark
+                    return settled, _Stop(begins, document, mark.index, mark.line, mark.column)
+                depth += 1
+                if depth > deepest:
+                    deepest = depth
+            elif step < 0:
+                depth -= 1
+            else:
+                document, begins, settled = document + 1, event.start_mark.index, deepest
+                if document >= max_documents:
+                    root = next_event()  # the limit is reported at the root node
+                    mark = (root or event).start_mark
+                    return settled, _Stop(
+                        begins, document, mark.index, mark.line, mark.column, too_many=True
+                    )
+    except yaml.YAMLError:
+        pass
+    finally:
+        loader.dispose()
+    return deepest, None
+
+
+def _next_document(text: str, offset: int) -> int | None:
+    """The offset of the first ``---`` line after ``offset`` (libyaml ends any document there)."""
+    for match in _DASHES.finditer(text, offset):
+        at = match.start()
+        if at == 0 or text[at - 1] in _BREAKS:
+            return at
+    return None
+
+
+def _breaks(text: str, start: int, end: int) -> int:
+    """Line breaks in ``text[start:end]``, counted as libyaml counts lines."""
+    count = text.count
+    crlf = count("\r\n", start, end)
+    return (
+        count("\n", start, end)
+        + count("\r", start, end)
+        - crlf
+        + count("\x85", start, end)
+        + count("\u2028", start, end)
+        + count("\u2029", start, end)
+    )
+
+
+class _NoStack(Exception):
+    """No thread with the stack a deep document needs could be started."""
+
+
+_T = TypeVar("_T")
+
+
+def _on_stack(levels: int, call: Callable[[], _T]) -> _T:
+    """``call()``, on a thread with a stack for ``levels`` of libyaml's composer if needed.
+
+    Up to ``_DIRECT_DEPTH`` levels it runs here; deeper (a raised
+    ``--max-depth``), on a new thread sized for them, waited for. Raises
+    :class:`_NoStack` when that thread cannot be started (too large a stack).
+    """
+    if levels <= _DIRECT_DEPTH:
+        return call()
+    outcome: list[tuple[bool, Any]] = []
+
+    def run() -> None:
+        try:
+            outcome.append((True, call()))
+        except BaseException as err:  # handed to the waiting thread
+            outcome.append((False, err))
+
+    with _STACK_LOCK:
+        try:
+            previous = threading.stack_size(_STACK_BASE + levels * _STACK_PER_LEVEL)
+        except (ValueError, OverflowError, RuntimeError) as err:
+            raise _NoStack from err
+        try:
+            worker = threading.Thread(target=run, name="sidecar-lint-deep-yaml", daemon=True)
+            worker.start()
+        except (RuntimeError, MemoryError) as err:
+            raise _NoStack from err
+        finally:
+            threading.stack_size(previous)
+    worker.join()
+    done, value = outcome[0]
+    if not done:
+        raise value
+    return value  # type: ignore[no-any-return]
+
+
+def _first_too_deep(root: Node, max_depth: int) -> Node | None:
+    """The first collection in document order that the walk finds ``max_depth`` levels down.
+
+    Depths are counted as the walk counts them (an inline merge source is two
+    levels below its mapping); a node met again through an alias is not
+    counted again.
+    """
+    seen: set[int] = set()
+    stack: list[tuple[Node, int]] = [(root, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, ScalarNode) or id(node) in seen:
+            continue
+        seen.add(id(node))
+        if depth >= max_depth:
+            return node
+        children: list[tuple[Node, int]] = []
+        if isinstance(node, SequenceNode):
+            children = [(child, depth + 1) for child in node.value]
+        else:
+            for key_node, value_node in node.value:
+                if key_node.tag == _MERGE_TAG:
+                    children.extend((s, depth + 2) for s in _merge_sources(value_node))
+                else:
+                    children.append((value_node, depth + 1))
+        stack.extend(reversed(children))
+    return None
+
+
 def _load_yaml(
     source: SourceFile,
     text: str,
@@ -611,27 +880,86 @@ def _load_yaml(
     problems: list[ParseProblem],
     limits: Limits = DEFAULT_LIMITS,
 ) -> None:
-    """Parse documents from ``text`` (which starts at ``line_offset`` in the file)."""
+    """Parse documents from ``text`` (which starts at ``line_offset`` in the file).
+
+    Unless ``text`` is surely shallow, each stretch is scanned first and cut
+    before the first document past a limit (see the module docstring). A
+    stretch is ``text[at:]``: after a deep document it is never copied
+    whole, so a file of many costs its size, not its size times their number.
+    """
+    guarded = not _shallow(text)
+    max_depth, why = limits.max_depth, "limit"
+    if max_depth > _MAX_READ_DEPTH:
+        max_depth, why = _MAX_READ_DEPTH, "ceiling"
+    at = 0
     while True:
-        failure = _read_stretch(source, text, line_offset, first_index, documents, problems, limits)
-        if failure is None:
-            return
-        problems.append(
-            ParseProblem(
-                failure.message,
-                failure.line + line_offset,
-                failure.column,
-                failure.index,
-                _hint(text),
+        room = limits.max_documents - first_index
+        stop, levels = None, 0
+        if guarded:
+            levels, stop = _scan(text, at, max_depth, room)
+        head = text[at:] if stop is None else text[at : at + stop.start]
+        before = len(documents), len(problems)
+        try:
+            failure = _on_stack(
+                levels,
+                functools.partial(
+                    _read_stretch,
+                    source,
+                    head,
+                    line_offset,
+                    first_index,
+                    documents,
+                    problems,
+                    limits,
+                ),
             )
-        )
-        # Resume at the next document start after the error, if there is one.
-        restart = _next_document_start(text, failure.line)
+        except _NoStack:
+            max_depth, why = _DIRECT_DEPTH, "stack"
+            continue
+        if failure is not None and not guarded:
+            # A document that passes the depth limit before the error is reported as too
+            # deep, as it is when the scan meets it first (in text that is not shallow).
+            _, stop = _scan(text, at, max_depth, room)
+            if stop is not None and not stop.too_many:
+                del documents[before[0] :], problems[before[1] :]
+                head = text[at : at + stop.start]
+                failure = _read_stretch(
+                    source, head, line_offset, first_index, documents, problems, limits
+                )
+        if failure is not None:
+            problems.append(
+                ParseProblem(
+                    failure.message,
+                    failure.line + line_offset,
+                    failure.column,
+                    failure.index,
+                    _hint(head),
+                )
+            )
+            # Resume at the next document start after the error, if there is one.
+            rest = head if stop is None else text[at:]
+            restart = _next_document_start(rest, failure.line)
+            if restart is None:
+                return
+            line_offset += rest.count("\n", 0, restart)
+            at += restart
+            first_index = failure.index + 1
+            continue
+        if stop is None:
+            return
+        line, index = stop.line + line_offset, first_index + stop.document
+        if stop.too_many:
+            problems.append(_too_many(limits.max_documents, line, stop.column, index))
+            return
+        problems.append(_too_deep(max_depth, line, stop.column, index, why))
+        # libyaml ends every document at a "---" line: read on from the next one.
+        passed = at + stop.offset
+        restart = _next_document(text, passed)
         if restart is None:
             return
-        line_offset += text.count("\n", 0, restart)
-        text = text[restart:]
-        first_index = failure.index + 1
+        line_offset = line + _breaks(text, passed, restart)
+        at = restart
+        first_index = index + 1
 
 
 @dataclass(frozen=True)
@@ -702,9 +1030,8 @@ def _read_with(
             if index >= limits.max_documents:
                 mark = node.start_mark if node is not None else None
                 problems.append(
-                    ParseProblem(
-                        f"more than {limits.max_documents} documents in one file: the "
-                        "rest is not read (raise the limit with --max-documents)",
+                    _too_many(
+                        limits.max_documents,
                         (mark.line if mark else 0) + line_offset,
                         mark.column if mark else 0,
                         index,
@@ -717,7 +1044,9 @@ def _read_with(
                         _build_document(source, node, index, line_offset, limits.max_depth)
                     )
                 except _TooDeep as deep:
-                    mark = deep.node.start_mark
+                    # The walk goes last child first: name the first node past the limit.
+                    first = _first_too_deep(node, limits.max_depth) or deep.node
+                    mark = first.start_mark
                     problems.append(
                         _too_deep(limits.max_depth, mark.line + line_offset, mark.column, index)
                     )
@@ -753,11 +1082,35 @@ def _marked(err: yaml.MarkedYAMLError, text: str, line_offset: int) -> tuple[str
     return _describe(err, line_offset), line, column
 
 
-def _too_deep(max_depth: int, line: int, column: int, index: int) -> ParseProblem:
-    """The problem for a document that nests deeper than the limit, at the first node past it."""
+def _too_deep(
+    max_depth: int, line: int, column: int, index: int, why: str = "limit"
+) -> ParseProblem:
+    """The problem for a document that nests deeper than the limit, at the first node past it.
+
+    ``why`` is "limit" for ``--max-depth``; "ceiling" when the limit is
+    ``_MAX_READ_DEPTH``, below a raised ``--max-depth``; "stack" when it is
+    what the calling thread's stack holds, as no thread with a deeper stack
+    could be started.
+    """
+    if why == "ceiling":
+        reason = "the most this linter reads, whatever --max-depth says"
+    elif why == "stack":
+        reason = "no thread with a stack for more could be started; lower --max-depth"
+    else:
+        reason = "raise the limit with --max-depth"
     return ParseProblem(
-        f"nesting deeper than {max_depth} levels: this document is not linted "
-        "(raise the limit with --max-depth)",
+        f"nesting deeper than {max_depth} levels: this document is not linted ({reason})",
+        line,
+        column,
+        index,
+    )
+
+
+def _too_many(max_documents: int, line: int, column: int, index: int) -> ParseProblem:
+    """The problem for the first document past the document limit, at its root node."""
+    return ParseProblem(
+        f"more than {max_documents} documents in one file: the "
+        "rest is not read (raise the limit with --max-documents)",
         line,
         column,
         index,

@@ -1082,3 +1082,114 @@ def test_very_long_lines_in_every_position() -> None:
         f"      command: [{', '.join([long] * 5)}]\n"
     )
     lint_text(text)
+
+
+# --------------------------------------------------------------------------- nesting that crashed libyaml
+
+
+#: libyaml's composer recursed in C once per level and killed the process with a segfault
+#: some 25,000 levels down (8 MiB stack). These run the real program in a subprocess, so
+#: that a crash is a failing test, not a dead test run.
+BEFORE = "apiVersion: v1\nkind: Pod\nmetadata: {name: before}\nspec: {sidecarContainers: []}\n"
+DEEP_LINE = 6  # the deep document's first line, after BEFORE and "---"
+
+
+def crashing_documents(depth: int) -> dict[str, tuple[str, int, int]]:
+    """A deep document of each shape, with the (line, column) where it passes 256 levels."""
+    indent = 300  # block mappings this deep, then flow collections under the last one
+    keys = "".join(" " * i + "k:\n" for i in range(indent))
+    return {
+        "flow-sequence": ("x: " + "[" * depth + "]" * depth + "\n", DEEP_LINE, 3 + 255 + 1),
+        "flow-mapping": ("x: " + "{a: " * depth + "b" + "}" * depth + "\n", DEEP_LINE, 1024),
+        "block-sequence-on-one-line": ("- " * depth + "x\n", DEEP_LINE, 2 * 256 + 1),
+        "explicit-keys-on-one-line": ("? " * depth + "x\n", DEEP_LINE, 2 * 256 + 1),
+        "block-mappings-then-flow": (
+            keys + " " * indent + "[" * depth + "]" * depth + "\n",
+            DEEP_LINE + 256,
+            256 + 1,
+        ),
+    }
+
+
+def run_program(
+    tmp_path: Path, *args: str, stack_kib: int | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``sidecar-lint --format json ARGS`` in a subprocess (with a smaller main stack if asked)."""
+    import sys  # only these tests start the program
+
+    root = Path(__file__).resolve().parent.parent
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
+    env["PYTHONPATH"] = str(root)
+    env["SIDECAR_LINT_CACHE_DIR"] = str(tmp_path / "cache")
+    command = [sys.executable, "-m", "sidecar_lint", "--isolated", "--format", "json", *args]
+    if stack_kib is not None:  # the main thread's stack is fixed when the program starts
+        command = ["/bin/sh", "-c", f'ulimit -s {stack_kib} && exec "$@"', "sh", *command]
+    proc = subprocess.run(
+        command, capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120
+    )
+    assert proc.returncode in (0, 1), (proc.returncode, proc.stderr[-2000:])
+    assert "Traceback" not in proc.stderr, proc.stderr[-2000:]
+    return proc
+
+
+def findings_by_file(proc: subprocess.CompletedProcess[str]) -> dict[str, list[dict[str, Any]]]:
+    report = json.loads(proc.stdout)
+    assert report["errors"] == [], report["errors"]
+    found: dict[str, list[dict[str, Any]]] = {}
+    for finding in report["findings"]:
+        found.setdefault(Path(finding["file"]).name, []).append(finding)
+    return found
+
+
+def assert_read_around(found: list[dict[str, Any]], deep: str) -> None:
+    """The documents before and after the deep one are linted, at their own lines."""
+    spec_after = DEEP_LINE + deep.count("\n") + 4  # after "---", apiVersion, kind, metadata
+    placed = {(f["code"], f["message"].split(":")[0], f["line"]) for f in found}
+    assert ("SL101", "Pod before", 4) in placed, found
+    assert ("SL101", "Pod after", spec_after) in placed, found
+
+
+@pytest.mark.parametrize("depth", [30_000, 1_000_000])
+def test_nesting_that_crashed_the_composer_is_one_problem_and_the_rest_is_linted(
+    tmp_path: Path, depth: int
+) -> None:
+    shapes = crashing_documents(depth)
+    for shape, (deep, _, _) in shapes.items():
+        (tmp_path / f"{shape}.yaml").write_text(BEFORE + "---\n" + deep + AFTER)
+    found = findings_by_file(run_program(tmp_path, *sorted(f"{s}.yaml" for s in shapes)))
+    for shape, (deep, line, column) in shapes.items():
+        mine = found.get(f"{shape}.yaml", [])
+        problems = [f for f in mine if f["code"] == "SL001"]
+        assert len(problems) == 1, (shape, problems)
+        (problem,) = problems
+        assert "nesting deeper than 256 levels" in problem["message"], shape
+        assert "--max-depth" in problem["message"], shape
+        assert (problem["line"], problem["column"]) == (line, column), shape
+        assert_read_around(mine, deep)
+
+
+def test_a_raised_depth_limit_reads_deep_documents_on_a_stack_that_holds_them(
+    tmp_path: Path,
+) -> None:
+    """5,000 levels overflow a 1 MiB main stack in libyaml's composer (near 3,000 levels)."""
+    if not Path("/bin/sh").exists():
+        pytest.skip("needs a POSIX shell to set the stack size")
+    deep = "x: " + "[" * 5_000 + "]" * 5_000 + "\ny:\n" + "- " * 5_000 + "z\n"
+    (tmp_path / "deep.yaml").write_text(BEFORE + "---\n" + deep + AFTER)
+    proc = run_program(tmp_path, "--max-depth", "6000", "deep.yaml", stack_kib=1024)
+    found = findings_by_file(proc)["deep.yaml"]
+    assert not [f for f in found if f["code"] == "SL001"], found
+    assert_read_around(found, deep)
+
+
+def test_a_depth_limit_raised_past_what_is_read_is_reported_with_the_ceiling(
+    tmp_path: Path,
+) -> None:
+    deep = "- " * 50_000 + "x\n"
+    (tmp_path / "deep.yaml").write_text(BEFORE + "---\n" + deep + AFTER)
+    found = findings_by_file(run_program(tmp_path, "--max-depth", "100000", "deep.yaml"))
+    (problem,) = [f for f in found["deep.yaml"] if f["code"] == "SL001"]
+    assert "nesting deeper than 10000 levels" in problem["message"]
+    assert "--max-depth" in problem["message"]
+    assert (problem["line"], problem["column"]) == (DEEP_LINE, 2 * 10_000 + 1)
+    assert_read_around(found["deep.yaml"], deep)

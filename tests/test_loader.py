@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from sidecar_lint.document import SourceFile, Span
 from sidecar_lint.loader import load_bytes, load_source
@@ -250,10 +251,12 @@ def test_limits_are_explicit_and_reported() -> None:
 
 def test_a_deep_broken_document_is_reported_once_at_libyamls_position() -> None:
     """Pure PyYAML recurses too deep to describe the error: libyaml's reading stands."""
+    from sidecar_lint.loader import Limits
+
     good = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: good}\n"
     deep = "x: " + "[" * 2_000 + "]" * 2_000 + "\n"
     text = good + "---\n" + deep + "broken: [\n---\nafter: 1\n"
-    loaded = load_source(SourceFile("deep.yaml", text))
+    loaded = load_source(SourceFile("deep.yaml", text), Limits(max_depth=5_000))
     (problem,) = loaded.problems
     # libyaml finds no node after the '[' of line 6 when it meets the '---' of line 7.
     assert (problem.line + 1, problem.column + 1, problem.document_index) == (7, 1, 1)
@@ -439,3 +442,341 @@ def test_a_helm_template_that_starts_with_an_action_gets_the_hint() -> None:
     assert (problem.line + 1, problem.column + 1) == (1, 3)
     assert problem.message == "expected the node content, but found '-' (while parsing a flow node)"
     assert problem.hint is not None and "helm template CHART" in problem.hint
+
+
+# --------------------------------------------------------------------------- nesting libyaml's composer cannot hold
+
+
+def _chain(styles: str, leaf: str = "x") -> str:
+    """YAML text that nests one collection per letter of ``styles``, outermost first.
+
+    ``m`` a block mapping (its value on the next line), ``s`` a block sequence
+    (its entry on the next line), ``c`` a sequence entry on the same line
+    (``- - x``), ``k`` an explicit key on the same line (``? ? x``), ``i`` a
+    mapping and the sequence under its key at the same column (two levels),
+    ``f``/``F`` a flow sequence/mapping (everything inside is flow too).
+    """
+    lines: list[str] = []
+    column, inline, closers = 0, False, ""
+
+    def put(text: str) -> int:
+        """Write ``text`` where the next node goes; the column it starts at."""
+        if inline:
+            lines[-1] += text
+            return len(lines[-1]) - len(text)
+        lines.append(" " * column + text)
+        return column
+
+    for style in styles:
+        if style in "fF":
+            put("[" if style == "f" else "{a: ")
+            closers = ("]" if style == "f" else "}") + closers
+            inline = True
+        elif style in "ms":
+            column, inline = put("k:" if style == "m" else "-") + 1, False
+        elif style in "ck":
+            put("- " if style == "c" else "? ")
+            inline = True
+        else:  # "i"
+            lines.append(" " * put("k:") + "- ")
+            inline = True
+    put(leaf + closers)
+    return "\n".join(lines) + "\n"
+
+
+def _levels(text: str) -> int:
+    """The nesting of ``text`` from libyaml's events (which must parse)."""
+    depth = deepest = 0
+    for event in yaml.parse(text, Loader=yaml.CSafeLoader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            deepest = max(deepest, depth)
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+    return deepest
+
+
+@pytest.mark.parametrize("style", ["m", "s", "c", "k", "i", "f", "F", "mi", "ck", "sc", "mf"])
+def test_the_cheap_depth_bound_never_vouches_for_deeper_text(style: str) -> None:
+    from sidecar_lint.loader import _DIRECT_DEPTH, _shallow
+
+    levels = _DIRECT_DEPTH + 1
+    per = sum(2 if s == "i" else 1 for s in style)
+    text = _chain(style * (levels // per + 1))
+    assert _levels(text) > _DIRECT_DEPTH
+    assert not _shallow(text)
+    for newline in ("\r\n", "\r", "\u2028"):
+        assert not _shallow(text.replace("\n", newline))
+
+
+def test_the_cheap_depth_bound_holds_for_mixed_nesting() -> None:
+    import random
+
+    from sidecar_lint.loader import _DIRECT_DEPTH, _shallow
+
+    pick = random.Random(20_240_601)
+    vouched = 0
+    for _ in range(60):
+        blocks = "".join(pick.choice("msckii") for _ in range(pick.randrange(0, 700)))
+        flows = "".join(pick.choice("fF") for _ in range(pick.randrange(0, 400)))
+        text = _chain(blocks + flows)
+        if _shallow(text):
+            vouched += 1
+            assert _levels(text) <= _DIRECT_DEPTH, blocks + flows
+    assert vouched >= 10  # the bound is not vacuous
+
+
+def test_ordinary_manifests_are_never_scanned(monkeypatch: pytest.MonkeyPatch) -> None:
+    from sidecar_lint import loader
+
+    def refuse(*args: object) -> None:
+        raise AssertionError("an ordinary file was scanned")
+
+    monkeypatch.setattr(loader, "_scan", refuse)
+    examples = Path(__file__).resolve().parent.parent / "examples"
+    for path in [*sorted(examples.glob("*.yaml")), None]:
+        raw = path.read_bytes() if path else MULTI.encode()
+        assert load_bytes("f.yaml", raw).documents
+
+
+def _outcome(loaded: object) -> object:
+    from sidecar_lint.loader import LoadedSource
+
+    assert isinstance(loaded, LoadedSource)
+    docs = [
+        (
+            d.index,
+            d.base,
+            d.data,
+            dict(d.spans),
+            d.start,
+            d.duplicate_keys,
+            d.ignored_tags,
+            d.complex_keys,
+        )
+        for d in loaded.documents
+    ]
+    return docs, loaded.problems
+
+
+DEEP_300 = "x: " + "[" * 300 + "]" * 300 + "\n"
+SCAN_CASES = {
+    "multi": (MULTI, None),
+    "multi-crlf": (MULTI.replace("\n", "\r\n"), None),
+    "deep-then-broken": (DEEP_300 + "---\nb: [\n", None),
+    "broken-deep-good": ("b: [\n---\n" + DEEP_300 + "---\nc: 1\n", None),
+    "deep-with-an-error-after": (DEEP_300[:-5] + "\nbroken: [\n---\nafter: 1\n", None),
+    "two-branches": (DEEP_300 + "y: " + "{k: " * 300 + "v" + "}" * 300 + "\n", None),
+    "cr-only": ("a: 1\r---\r" + DEEP_300.replace("\n", "\r") + "---\rb: [2]\r", None),
+    "unicode": ("\u00e9: \u00fc\n---\n\u00e4: 1\n" + DEEP_300 + "---\n\u00f6: [\u00df]\n", None),
+    "directives-and-ends": (
+        "a: 1\n...\n%YAML 1.1\n---\n" + DEEP_300 + "...\n%YAML 1.1\n---\nz: 1\n",
+        None,
+    ),
+    "documents-limit": ("---\na: 1\n" * 5, 3),
+    "deep-past-the-documents-limit": (("---\na: 1\n" * 3) + "---\n" + DEEP_300, 3),
+    "anchors-merges-tags": (
+        "base: &b {x: 1}\nm:\n  <<: *b\n  y: !!python/name:os.system 2\nd: 1\nd: 2\n"
+        "? [complex]\n: k\n---\n" + DEEP_300,
+        None,
+    ),
+    "control-character": ("a: 1\n---\n" + DEEP_300 + "---\nb: \x07\n---\nc: 1\n", None),
+    "template": ("a: {{ .Values.x }}\n---\n" + DEEP_300 + "---\nb: 1\n", None),
+    "list": (
+        "apiVersion: v1\nkind: List\nitems:\n- {kind: Pod, metadata: {name: a}}\n---\n" + DEEP_300,
+        None,
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SCAN_CASES))
+@pytest.mark.parametrize("max_depth", [5, 256, 20_000])
+def test_the_scan_reads_exactly_what_the_composer_reads(
+    monkeypatch: pytest.MonkeyPatch, name: str, max_depth: int
+) -> None:
+    """Text the cheap bound cannot vouch for is scanned first: nothing else may change."""
+    from sidecar_lint import loader
+    from sidecar_lint.loader import Limits
+
+    text, max_documents = SCAN_CASES[name]
+    limits = Limits(max_depth=max_depth, max_documents=max_documents or 100_000)
+    assert loader._shallow(text)
+    composed = load_source(SourceFile("f.yaml", text), limits)
+    monkeypatch.setattr(loader, "_shallow", lambda text: False)
+    scanned = load_source(SourceFile("f.yaml", text), limits)
+    assert _outcome(scanned) == _outcome(composed)
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])
+def test_documents_after_a_deep_one_keep_their_places(newline: str) -> None:
+    deep = "x: " + "[" * 30_000 + "]" * 30_000 + "\n"
+    shallow = "x: []\n"
+    good = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: \u00e9\n"
+
+    def text(middle: str) -> str:
+        return (good + "---\n" + middle + "---\n" + good).replace("\n", newline)
+
+    deep_read = load_source(SourceFile("f.yaml", text(deep)))
+    (problem,) = deep_read.problems
+    assert (problem.line, problem.column, problem.document_index) == (5, 3 + 255, 1)
+    assert "nesting deeper than 256 levels" in problem.message
+    assert "--max-depth" in problem.message
+    reference = load_source(SourceFile("f.yaml", text(shallow)))
+    first, last = reference.documents[0], reference.documents[2]
+    assert (
+        _outcome(deep_read)[0] == _outcome(type(reference)(reference.source, [first, last], []))[0]
+    )
+
+
+def test_every_deep_document_is_reported_once_and_reading_goes_on() -> None:
+    deep = "x: " + "{a: " * 2_000 + "b" + "}" * 2_000 + "\n"
+    text = "a: 0\n---\n" + deep + "---\nb: [\n---\n" + deep + "---\n" + deep + "---\nc: 5\n"
+    loaded = load_source(SourceFile("f.yaml", text))
+    assert [(d.index, d.data) for d in loaded.documents] == [(0, {"a": 0}), (5, {"c": 5})]
+    where = [(p.line, p.document_index, p.message[:30]) for p in loaded.problems]
+    assert where == [
+        (2, 1, "nesting deeper than 256 levels"),
+        (5, 2, "expected the node content, but"),
+        (6, 3, "nesting deeper than 256 levels"),
+        (8, 4, "nesting deeper than 256 levels"),
+    ]
+
+
+def test_a_file_of_many_deep_documents_is_read_once() -> None:
+    """Each deep document is skipped where it is, never by copying the rest of the file."""
+    from sidecar_lint import loader
+
+    text = ("---\n" + "x: " + "[" * 300 + "]" * 300 + "\n") * 300 + "---\nlast: 1\n"
+    read: list[int] = []
+    original = loader._Chunks.read
+
+    def counting(self: object, size: int) -> str:
+        chunk = original(self, size)  # type: ignore[arg-type]
+        read.append(len(chunk))
+        return chunk
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(loader._Chunks, "read", counting)
+        loaded = load_source(SourceFile("f.yaml", text))
+    assert len(loaded.problems) == 300 and loaded.documents[0].data == {"last": 1}
+    assert sum(read) < 4 * len(text)
+
+
+def test_the_first_branch_past_the_limit_is_named_however_the_text_is_read(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from sidecar_lint import loader
+    from sidecar_lint.loader import Limits
+
+    text = "a: {b: [[[[1]]]]}\nc: [[[[[[[2]]]]]]]\n"
+    limits = Limits(max_depth=4)
+    composed = load_source(SourceFile("f.yaml", text), limits).problems
+    monkeypatch.setattr(loader, "_shallow", lambda text: False)
+    scanned = load_source(SourceFile("f.yaml", text), limits).problems
+    assert (
+        [(p.line, p.column) for p in composed] == [(0, 9)] == [(p.line, p.column) for p in scanned]
+    )
+
+
+def test_a_raised_limit_is_read_on_a_thread_or_reported_when_none_can_start(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import threading
+
+    from sidecar_lint import loader
+    from sidecar_lint.loader import Limits
+
+    text = "a: 1\n---\nx: " + "[" * 3_000 + "]" * 3_000 + "\n---\nb: 2\n"
+    limits = Limits(max_depth=5_000)
+    names: list[str] = []
+    original = loader._read_stretch
+
+    def noting(*args: object) -> object:
+        names.append(threading.current_thread().name)
+        return original(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(loader, "_read_stretch", noting)
+    read = load_source(SourceFile("f.yaml", text), limits)
+    assert read.problems == [] and len(read.documents) == 3
+    assert names == ["sidecar-lint-deep-yaml"]
+
+    class NoThread(threading.Thread):
+        def start(self) -> None:
+            raise RuntimeError("can't start new thread")
+
+    monkeypatch.setattr(loader.threading, "Thread", NoThread)
+    refused = load_source(SourceFile("f.yaml", text), limits)
+    assert [d.data for d in refused.documents] == [{"a": 1}, {"b": 2}]
+    (problem,) = refused.problems
+    assert (problem.line, problem.column, problem.document_index) == (2, 3 + 999, 1)
+    assert problem.message.startswith("nesting deeper than 1000 levels: this document is not")
+    assert "no thread with a stack for more could be started" in problem.message
+
+
+def test_a_limit_above_what_is_read_is_reported_at_the_ceiling() -> None:
+    from sidecar_lint.loader import Limits
+
+    text = "- " * 12_000 + "x\n---\nb: 2\n"
+    loaded = load_source(SourceFile("f.yaml", text), Limits(max_depth=1_000_000))
+    (problem,) = loaded.problems
+    assert (problem.line, problem.column) == (0, 20_000)
+    assert problem.message == (
+        "nesting deeper than 10000 levels: this document is not linted "
+        "(the most this linter reads, whatever --max-depth says)"
+    )
+    assert [d.data for d in loaded.documents] == [{"b": 2}]
+
+
+def test_the_pure_parser_meets_a_million_levels_with_a_recursion_error() -> None:
+    """The pure-Python re-read (for error messages) recurses in Python: it fails, never crashes."""
+    from sidecar_lint.loader import DEFAULT_LIMITS, _read_with
+
+    for text in ("x: " + "[" * 1_000_000 + "]" * 1_000_000, "- " * 1_000_000 + "x"):
+        documents: list[object] = []
+        failure = _read_with(
+            yaml.SafeLoader,
+            SourceFile("f.yaml", text),
+            text,
+            0,
+            0,
+            documents,  # type: ignore[arg-type]
+            [],
+            DEFAULT_LIMITS,
+        )
+        assert failure is not None and failure.message == "nesting is too deep to read"
+        assert documents == []
+
+
+def test_lazy_positions_never_compose_deep_text() -> None:
+    from sidecar_lint.loader import PositionsUnavailable, _compose_one
+
+    with pytest.raises(PositionsUnavailable, match="nesting deeper than 1000 levels"):
+        _compose_one("x: " + "[" * 30_000 + "]" * 30_000 + "\n")
+    node = _compose_one("x: [" + "[], " * 2_000 + "{}]\n")  # many brackets, two levels
+    assert len(node.value[0][1].value) == 2_001
+
+
+def test_libyamls_parser_keeps_a_million_levels_off_the_stack() -> None:
+    """The scan relies on libyaml's parser not recursing (its composer does): check it."""
+    code = (
+        "from sidecar_lint.loader import _scan\n"
+        "print(_scan('- ' * 1_000_000 + 'x', 0, 2_000_000, 1)[0])\n"
+    )
+    root = Path(__file__).resolve().parent.parent
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=root, timeout=120
+    )
+    assert (proc.returncode, proc.stdout.strip()) == (0, "1000000"), proc.stderr[-2000:]
+
+
+@pytest.mark.parametrize("breaks", [["\n", "\r\n", "\r", "\x85", "\u2028", "\u2029"], ["\r"] * 3])
+def test_line_breaks_are_counted_as_libyaml_counts_them(breaks: list[str]) -> None:
+    from sidecar_lint.loader import _breaks
+
+    text = "- 0" + "".join(f"{b}- {i + 1}" for i, b in enumerate(breaks))
+    scalars = [
+        e for e in yaml.parse(text, Loader=yaml.CSafeLoader) if isinstance(e, yaml.ScalarEvent)
+    ]
+    assert len(scalars) == len(breaks) + 1
+    for event in scalars:
+        assert _breaks(text, 0, text.index(f"- {event.value}")) == event.start_mark.line
