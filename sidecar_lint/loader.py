@@ -718,21 +718,24 @@ class _Chunks:
     little, and the text is never copied whole (libyaml copies a string it is given).
     """
 
-    def __init__(self, text: str, start: int) -> None:
+    def __init__(self, text: str, start: int, end: int | None = None) -> None:
         self.text = text
         self.at = start
+        self.end = len(text) if end is None else end
         self.size = 1024
 
     def read(self, size: int) -> str:
-        end = self.at + min(size, self.size)
+        end = min(self.at + min(size, self.size), self.end)
         chunk = self.text[self.at : end]
         self.at = end
         self.size *= 2
         return chunk
 
 
-def _scan(text: str, start: int, max_depth: int, max_documents: int) -> tuple[int, _Stop | None]:
-    """Run libyaml's parser over ``text[start:]`` up to the first document past a limit.
+def _scan(
+    text: str, start: int, max_depth: int, max_documents: int, end: int | None = None
+) -> tuple[int, _Stop | None]:
+    """Run libyaml's parser over ``text[start:end]`` up to the first document past a limit.
 
     Returns the deepest nesting of the documents before that one (the levels
     the composer must hold) and where that document starts and passes the
@@ -742,7 +745,7 @@ def _scan(text: str, start: int, max_depth: int, max_documents: int) -> tuple[in
     keeps the pass short. A syntax error ends the pass: the composer stops
     there as well, no deeper than the pass went.
     """
-    loader = _Loader(_Chunks(text, start))  # type: ignore[arg-type]
+    loader = _Loader(_Chunks(text, start, end))  # type: ignore[arg-type]
     next_event: Callable[[], Any] = loader.get_event
     steps = _STEPS
     depth = deepest = settled = 0
@@ -892,15 +895,24 @@ def _load_yaml(
     if max_depth > _MAX_READ_DEPTH:
         max_depth, why = _MAX_READ_DEPTH, "ceiling"
     at = 0
+    size = 0  # after the first syntax error, read on window by window
     while True:
         room = limits.max_documents - first_index
+        window = _window_end(text, at, size) if size else None
+        end = len(text) if window is None else window[0]
         stop, levels = None, 0
         if guarded:
-            levels, stop = _scan(text, at, max_depth, room)
-        head = text[at:] if stop is None else text[at : at + stop.start]
+            levels, stop = _scan(text, at, max_depth, room, end)
+        phantom: int | None = None
+        if stop is not None:
+            head = text[at : at + stop.start]
+        elif window is not None:
+            head, phantom = text[at : window[1]], _breaks(text, at, window[0])
+        else:
+            head = text[at:]
         before = len(documents), len(problems)
         try:
-            failure = _on_stack(
+            outcome = _on_stack(
                 levels,
                 functools.partial(
                     _read_stretch,
@@ -911,39 +923,51 @@ def _load_yaml(
                     documents,
                     problems,
                     limits,
+                    phantom,
                 ),
             )
         except _NoStack:
             max_depth, why = _DIRECT_DEPTH, "stack"
             continue
-        if failure is not None and not guarded:
+        if isinstance(outcome, _Failure) and not guarded:
             # A document that passes the depth limit before the error is reported as too
             # deep, as it is when the scan meets it first (in text that is not shallow).
-            _, stop = _scan(text, at, max_depth, room)
+            _, stop = _scan(text, at, max_depth, room, end)
             if stop is not None and not stop.too_many:
                 del documents[before[0] :], problems[before[1] :]
                 head = text[at : at + stop.start]
-                failure = _read_stretch(
+                outcome = _read_stretch(
                     source, head, line_offset, first_index, documents, problems, limits
                 )
-        if failure is not None:
+        if isinstance(outcome, _Failure):
             problems.append(
                 ParseProblem(
-                    failure.message,
-                    failure.line + line_offset,
-                    failure.column,
-                    failure.index,
+                    outcome.message,
+                    outcome.line + line_offset,
+                    outcome.column,
+                    outcome.index,
                     _hint(head),
                 )
             )
             # Resume at the next document start after the error, if there is one.
-            rest = head if stop is None else text[at:]
-            restart = _next_document_start(rest, failure.line)
+            rest = head if stop is None else text[at : len(text) if window is None else window[1]]
+            restart = _next_document_start(rest, outcome.line)
             if restart is None:
-                return
+                if window is None:
+                    return
+                restart = window[0] - at  # the window's closing "---" starts the next one
             line_offset += rest.count("\n", 0, restart)
             at += restart
-            first_index = failure.index + 1
+            first_index = outcome.index + 1
+            size = _WINDOW
+            continue
+        if stop is None:
+            if window is None or outcome.full:
+                return
+            line_offset += _breaks(text, at, window[0])
+            at = window[0]
+            first_index = outcome.next_index
+            size *= 2
             continue
         if stop is None:
             return
@@ -976,6 +1000,47 @@ class _Failure:
     marked: bool = False
 
 
+@dataclass(frozen=True)
+class _Done:
+    """A stretch read to its end: the index the next document gets, and whether to stop.
+
+    ``full`` is set when the document limit was reached (reported already).
+    """
+
+    next_index: int
+    full: bool = False
+
+
+#: After a syntax error, reading goes on in windows that start at about this many
+#: characters and double while they read cleanly, each ending at a bare ``---`` line: a
+#: file of many broken documents costs about its size, not its size for every error.
+_WINDOW = 4 * 1024
+
+#: A line holding only a document start marker (and perhaps a comment): a safe window end.
+_BARE_START = re.compile(r"^---[ \t]*(?:#[^\r\n]*)?\r?$", re.MULTILINE)
+
+
+def _window_end(text: str, at: int, size: int) -> tuple[int, int] | None:
+    """Where the window from ``at`` ends: (start, end) of its closing bare ``---`` line.
+
+    None when no such line follows ``at + size``: the window is the rest of the text.
+    The line itself belongs to both windows: this one reads it as the start of an empty
+    document (dropped), so an error that only shows at the next document is described as
+    in one read; the next window starts with it.
+    """
+    match = _BARE_START.search(text, at + size)
+    while match is not None and match.start() > 0 and text[match.start() - 1] not in _BREAKS:
+        match = _BARE_START.search(text, match.start() + 1)
+    if match is None:
+        return None
+    end = match.end()
+    if text.startswith("\r\n", end):
+        end += 2
+    elif end < len(text) and text[end] in _BREAKS:
+        end += 1
+    return match.start(), end
+
+
 def _read_stretch(
     source: SourceFile,
     text: str,
@@ -984,7 +1049,8 @@ def _read_stretch(
     documents: list[Document],
     problems: list[ParseProblem],
     limits: Limits,
-) -> _Failure | None:
+    phantom: int | None = None,
+) -> _Failure | _Done:
     """Read ``text`` with libyaml; on a syntax error, read it again with pure PyYAML.
 
     Pure PyYAML is the reference for error texts and positions (errors are
@@ -995,16 +1061,24 @@ def _read_stretch(
     """
     docs_before, problems_before = len(documents), len(problems)
     failure = _read_with(
-        _Loader, source, text, line_offset, first_index, documents, problems, limits
+        _Loader, source, text, line_offset, first_index, documents, problems, limits, phantom
     )
-    if failure is None or not failure.marked or _Loader is yaml.SafeLoader:
+    if isinstance(failure, _Done) or not failure.marked or _Loader is yaml.SafeLoader:
         return failure
     kept = documents[docs_before:], problems[problems_before:]
     del documents[docs_before:], problems[problems_before:]
     again = _read_with(
-        yaml.SafeLoader, source, text, line_offset, first_index, documents, problems, limits
+        yaml.SafeLoader,
+        source,
+        text,
+        line_offset,
+        first_index,
+        documents,
+        problems,
+        limits,
+        phantom,
     )
-    if again is None or again.marked:
+    if isinstance(again, _Done) or again.marked:
         return again
     documents[docs_before:], problems[problems_before:] = kept
     return failure
@@ -1019,14 +1093,22 @@ def _read_with(
     documents: list[Document],
     problems: list[ParseProblem],
     limits: Limits,
-) -> _Failure | None:
-    """Append the documents of ``text`` up to its first error, which is returned."""
+    phantom: int | None = None,
+) -> _Failure | _Done:
+    """Append the documents of ``text`` up to its first error, which is returned.
+
+    ``phantom`` is the line of a bare ``---`` that ends ``text`` and whose (empty)
+    document belongs to the next window: it is read, so that errors read the
+    same as in one read, but dropped.
+    """
     index = first_index
     loader: yaml.SafeLoader | None = None
     try:
         loader = loader_class(text)  # pure PyYAML checks every character here
         while loader.check_node():
             node = loader.get_node()
+            if phantom is not None and node is not None and _after_start(node, phantom):
+                break  # the next window's document start
             if index >= limits.max_documents:
                 mark = node.start_mark if node is not None else None
                 problems.append(
@@ -1037,7 +1119,7 @@ def _read_with(
                         index,
                     )
                 )
-                return None
+                return _Done(index, full=True)
             if node is not None:
                 try:
                     documents.append(
@@ -1051,7 +1133,7 @@ def _read_with(
                         _too_deep(limits.max_depth, mark.line + line_offset, mark.column, index)
                     )
             index += 1
-        return None
+        return _Done(index)
     except yaml.MarkedYAMLError as err:
         return _Failure(*_marked(err, text, line_offset), index, marked=True)
     except RecursionError:
@@ -1069,6 +1151,16 @@ def _read_with(
     finally:
         if loader is not None:
             loader.dispose()
+
+
+def _after_start(node: Node, line: int) -> bool:
+    """Whether ``node`` lies after the ``---`` that starts ``line`` (its document's content).
+
+    An empty document just before that line has its null node marked at the
+    ``---`` itself (line, column 0); the document the ``---`` starts is marked later.
+    """
+    mark = node.start_mark
+    return mark.line > line or (mark.line == line and mark.column > 0)
 
 
 def _marked(err: yaml.MarkedYAMLError, text: str, line_offset: int) -> tuple[str, int, int]:

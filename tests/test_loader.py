@@ -780,3 +780,84 @@ def test_line_breaks_are_counted_as_libyaml_counts_them(breaks: list[str]) -> No
     assert len(scalars) == len(breaks) + 1
     for event in scalars:
         assert _breaks(text, 0, text.index(f"- {event.value}")) == event.start_mark.line
+
+
+_GOOD_DOCS = (
+    "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p{i}\nspec: {{}}\n",
+    "a: |\n  text {i}\n  more\n",
+    "- {i}\n- [x, y]\n",
+    'k: "multi\n  line {i}"\n',
+    "# only a comment\n",
+    "",
+    "x: {i}\n...\n",
+)
+_BROKEN_DOCS = (
+    "apiVersion: v1\nkind: Pod\nmetadata:\n  name: [x{i}\n",
+    "a: 'unterminated {i}\n",
+    "a:\n  b: 1\n c: 2\n",
+    "k: {{a: 1\n",
+    "a: b: c {i}\n",
+    "- a\nb: {i}\n",
+    "k: *undefined{i}\n",
+    "%YAML 1.1\n",
+    "k: v\n\t- tab{i}\n",
+)
+_SEPARATORS = ("---\n", "--- \n", "--- # comment\n", "---\r\n", "--- x\n")
+
+
+def _mixed_file(seed: int) -> str:
+    import random
+
+    rng = random.Random(seed)
+    parts = []
+    for i in range(rng.randint(2, 40)):
+        parts.append(rng.choice(_SEPARATORS) if i else rng.choice(("", "---\n")))
+        docs = _BROKEN_DOCS if rng.random() < 0.4 else _GOOD_DOCS
+        parts.append(rng.choice(docs).format(i=i))
+    return "".join(parts)
+
+
+def _everything(text: str) -> tuple[list[object], list[object]]:
+    loaded = load_bytes("mixed.yaml", text.encode())
+    return (
+        [(d.index, d.data, d.start_range()) for d in loaded.documents],
+        [(p.message, p.line, p.column, p.document_index) for p in loaded.problems],
+    )
+
+
+@pytest.mark.parametrize("window", [1, 7, 40])
+def test_reading_on_in_windows_after_an_error_reads_as_one_read(window: int) -> None:
+    """Every document, problem, index and position is the same whatever the window size."""
+    from sidecar_lint import loader
+
+    for seed in range(60):
+        text = _mixed_file(seed)
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(loader, "_WINDOW", 10**12)
+            whole = _everything(text)
+            patch.setattr(loader, "_WINDOW", window)
+            assert _everything(text) == whole, text
+
+
+def test_many_broken_documents_cost_the_file_size_not_its_square() -> None:
+    """After an error, reading goes on in windows: text handed to the parsers stays linear."""
+    from sidecar_lint import loader
+
+    broken = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: [x\nspec: {}\n---\n"
+    read: list[int] = []
+    original = loader._read_with
+
+    def counting(loader_class: object, source: object, text: str, *rest: object) -> object:
+        read.append(len(text))
+        return original(loader_class, source, text, *rest)  # type: ignore[arg-type]
+
+    for count in (500, 2_000):
+        text = broken * count + "apiVersion: v1\nkind: Pod\nmetadata: {name: last}\n"
+        read.clear()
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(loader, "_read_with", counting)
+            loaded = load_source(SourceFile("broken.yaml", text))
+        assert len(loaded.problems) == count
+        assert [d.data["metadata"]["name"] for d in loaded.documents] == ["last"]
+        assert loaded.documents[0].index == count
+        assert sum(read) < 250 * len(text)  # one read of the rest per error would be ~count/2
