@@ -772,7 +772,7 @@ def _scan(
                     return settled, _Stop(
                         begins, document, mark.index, mark.line, mark.column, too_many=True
                     )
-    except yaml.YAMLError:
+    except (yaml.YAMLError, ValueError, OverflowError):  # the read reports what it was
         pass
     finally:
         loader.dispose()
@@ -1146,11 +1146,32 @@ def _read_with(
         char = err.character if isinstance(err.character, str) else chr(err.character)
         message = f"unacceptable character {char!r} (#x{ord(char):04x}): {err.reason}"
         return _Failure(message, *_line_column(text, position), index)
+    except (ValueError, OverflowError):  # an escape past U+10FFFF: the scanners call chr()
+        return _Failure(*_bad_escape(text), index)
     except yaml.YAMLError as err:  # pragma: no cover - every other error is marked
         return _Failure(str(err).splitlines()[0], 0, 0, index)
     finally:
         if loader is not None:
             loader.dispose()
+
+
+_LONG_ESCAPE = re.compile(r"\\U([0-9A-Fa-f]{8})")
+
+
+def _bad_escape(text: str) -> tuple[str, int, int]:
+    """(message, line, column) for a ``\\U`` escape that names no Unicode character.
+
+    Both of PyYAML's scanners raise a bare ValueError (or OverflowError) for it,
+    without a position: the first such escape in the text is the one they met.
+    """
+    for match in _LONG_ESCAPE.finditer(text):
+        if int(match[1], 16) > 0x10FFFF:
+            return (
+                f"found unknown escape character: {match[0]} is past U+10FFFF, the last "
+                "Unicode code point",
+                *_line_column(text, match.start()),
+            )
+    return "found an escape that names no Unicode character", 0, 0
 
 
 def _after_start(node: Node, line: int) -> bool:

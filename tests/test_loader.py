@@ -861,3 +861,26 @@ def test_many_broken_documents_cost_the_file_size_not_its_square() -> None:
         assert [d.data["metadata"]["name"] for d in loaded.documents] == ["last"]
         assert loaded.documents[0].index == count
         assert sum(read) < 250 * len(text)  # one read of the rest per error would be ~count/2
+
+
+@pytest.mark.parametrize("escape", ["\\U00110000", "\\UFFFFFFFF"])
+@pytest.mark.parametrize("fast", [False, True])
+def test_an_escape_past_the_last_code_point_is_a_placed_problem(escape: str, fast: bool) -> None:
+    """Pure PyYAML raises a bare ValueError/OverflowError for it; it must not escape."""
+    text = f'a: 1\n---\nk: "x{escape}"\n---\nb: 2\n'
+    loaded = load_bytes("escape.yaml", text.encode(), fast=fast)
+    (problem,) = loaded.problems
+    assert (problem.line, problem.column, problem.document_index) == (2, 7, 1)  # its digits
+    assert "escape" in problem.message
+    assert [d.data for d in loaded.documents] == [{"a": 1}, {"b": 2}]
+
+
+def test_the_pure_reader_alone_places_a_bad_long_escape(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without libyaml, the position comes from the escape itself."""
+    from sidecar_lint import loader
+
+    monkeypatch.setattr(loader, "_Loader", yaml.SafeLoader)
+    loaded = load_source(SourceFile("escape.yaml", 'a: 1\n---\nk: "x\\U00110000"\n'))
+    (problem,) = loaded.problems
+    assert (problem.line, problem.column) == (2, 5)
+    assert "\\U00110000 is past U+10FFFF" in problem.message
