@@ -3,7 +3,6 @@
 Each input ends in a diagnostic that names the file, a position inside it and
 what is wrong, or in a clean pass. The committed corpus lives in
 ``tests/hostile/``; large, binary and badly encoded inputs are generated here.
-Known defects are strict ``xfail`` tests whose reason names the function at fault.
 """
 
 from __future__ import annotations

@@ -884,3 +884,17 @@ def test_the_pure_reader_alone_places_a_bad_long_escape(monkeypatch: pytest.Monk
     (problem,) = loaded.problems
     assert (problem.line, problem.column) == (2, 5)
     assert "\\U00110000 is past U+10FFFF" in problem.message
+
+
+def test_positions_are_recorded_64_levels_down_and_deeper_nodes_use_that_ancestor() -> None:
+    """A span table of every path of deep text would cost memory in the square of its depth."""
+    from sidecar_lint.loader import _SPAN_DEPTH
+
+    text = "x: " + "[" * 200 + "]" * 200 + "\n"
+    (doc,) = load_source(SourceFile("deep.yaml", text)).documents
+    assert max(len(pointer) for pointer in doc.spans) == _SPAN_DEPTH == 64
+    assert len(doc.spans) == _SPAN_DEPTH + 1
+    deep = ("x",) + (0,) * 150
+    span, found = doc.locate(deep)
+    assert found == deep[:_SPAN_DEPTH]
+    assert (span.start_line, span.start_col) == (1, 4 + _SPAN_DEPTH - 1)
