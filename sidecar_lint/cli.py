@@ -157,7 +157,10 @@ def build_parser() -> argparse.ArgumentParser:
         type=_positive,
         default=DEFAULT_LIMITS.max_depth,
         metavar="N",
-        help=f"nesting depth read per document (default: {DEFAULT_LIMITS.max_depth})",
+        help=(
+            f"nesting depth read per document (default: {DEFAULT_LIMITS.max_depth}; "
+            "10,000 at most, whatever N is)"
+        ),
     )
     p.add_argument(
         "--exclude",
