@@ -1059,25 +1059,27 @@ def _read_stretch(
     at all, libyaml's reading and its own error stand, so a document is
     never reported twice or placed away from its error.
     """
+
+    def read(loader_class: type[yaml.SafeLoader]) -> _Failure | _Done:
+        return _read_with(
+            loader_class,
+            source,
+            text,
+            line_offset,
+            first_index,
+            documents,
+            problems,
+            limits,
+            phantom,
+        )
+
     docs_before, problems_before = len(documents), len(problems)
-    failure = _read_with(
-        _Loader, source, text, line_offset, first_index, documents, problems, limits, phantom
-    )
+    failure = read(_Loader)
     if isinstance(failure, _Done) or not failure.marked or _Loader is yaml.SafeLoader:
         return failure
     kept = documents[docs_before:], problems[problems_before:]
     del documents[docs_before:], problems[problems_before:]
-    again = _read_with(
-        yaml.SafeLoader,
-        source,
-        text,
-        line_offset,
-        first_index,
-        documents,
-        problems,
-        limits,
-        phantom,
-    )
+    again = read(yaml.SafeLoader)
     if isinstance(again, _Done) or again.marked:
         return again
     documents[docs_before:], problems[problems_before:] = kept
