@@ -1297,12 +1297,13 @@ def _describe(err: yaml.MarkedYAMLError, line_offset: int) -> str:
     return message
 
 
+#: What to do with a Helm chart instead of linting its templates (shared with SL001).
+RENDER_HINT = "lint the rendered output instead, e.g. `helm template CHART | sidecar-lint -`"
+
+
 def _hint(text: str) -> str | None:
     if "{{" in text and "}}" in text:
-        return (
-            "this looks like an unrendered Helm/Go template; lint the rendered output "
-            "instead, e.g. `helm template CHART | sidecar-lint -`"
-        )
+        return f"this looks like an unrendered Helm/Go template; {RENDER_HINT}"
     return None
 
 

@@ -10,7 +10,7 @@ from sidecar_lint.bounded import bounded_text
 from sidecar_lint.checks.registry import CheckContext, check
 from sidecar_lint.document import Document, Pointer, RawRange, Span
 from sidecar_lint.findings import Violation
-from sidecar_lint.loader import LoadedSource
+from sidecar_lint.loader import RENDER_HINT, LoadedSource
 
 
 @check("invalid_yaml", scope="source")
@@ -41,8 +41,8 @@ def invalid_yaml(loaded: LoadedSource, ctx: CheckContext) -> Iterator[Violation]
             if "{{" in doc.source.line(span.start_line):
                 templated = True
                 text = (
-                    "unrendered Helm/Go template: '{{ ... }}' was read as a YAML mapping; lint "
-                    f"the rendered output instead, {_RENDER_HINT}"
+                    "unrendered Helm/Go template: '{{ ... }}' was read as a YAML mapping; "
+                    + RENDER_HINT
                 )
             else:
                 text = "a mapping or list used as a key: Kubernetes objects only have string keys"
@@ -52,8 +52,7 @@ def invalid_yaml(loaded: LoadedSource, ctx: CheckContext) -> Iterator[Violation]
             if quoted is not None:
                 pointer, action = quoted
                 yield Violation(
-                    f"unrendered Helm template: the value holds the action {action}; lint "
-                    f"the rendered output instead, {_RENDER_HINT}",
+                    f"unrendered Helm template: the value holds the action {action}; {RENDER_HINT}",
                     pointer=pointer,
                     document=doc,
                 )
@@ -70,8 +69,6 @@ def invalid_yaml(loaded: LoadedSource, ctx: CheckContext) -> Iterator[Violation]
                 )
             yield Violation(text, pointer=tag.pointer, document=doc)
 
-
-_RENDER_HINT = "e.g. `helm template CHART | sidecar-lint -`"
 
 #: A Go template action that only Helm gives meaning to: its built-in objects
 #: (``.Values``, ``.Release`` …) or its named-template functions. Actions of
