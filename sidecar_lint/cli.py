@@ -247,11 +247,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return run(args, sys.stdout, sys.stderr)
+    except ConfigError as err:  # every problem at once, one line each
+        for line in err.lines:
+            print(f"sidecar-lint: error: {escape_surrogates(line)}", file=sys.stderr)
+        return EXIT_ERROR
     except (
         UsageError,
         CatalogueError,
         DiscoveryError,
-        ConfigError,
         BaselineError,
     ) as err:
         print(f"sidecar-lint: error: {escape_surrogates(str(err))}", file=sys.stderr)

@@ -1,17 +1,24 @@
 """Project configuration: ``.sidecar-lint.yaml`` or ``[tool.sidecar-lint]`` in pyproject.toml.
 
-The file is found by walking up from the working directory to the repository
-root; ``--config FILE`` names one, ``--isolated`` ignores them all. The model
-is strict (pydantic, unknown keys rejected) and every problem is one line that
-names the file, the line and the key — never a traceback. Paths inside a
+Which file applies is decided per linted file: the nearest one from the
+file's directory upwards, stopping at the repository root (see
+:func:`find_config`); ``--config FILE`` names one for every file,
+``--isolated`` ignores them all. The model is strict (pydantic, unknown keys
+rejected). Every problem in a file is reported at once, in file order, one
+line each — ``file:line:col: key.path: message`` — in the tool's own words
+(one table, :data:`MESSAGES`, turns pydantic's error types into them) and
+echoing what the user wrote, recovered from the source text. Paths inside a
 config file are relative to the file's directory.
 """
 
 from __future__ import annotations
 
+import bisect
+import contextlib
+import difflib
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -25,16 +32,15 @@ from pydantic import (
     ValidationError,
     field_validator,
 )
+from pydantic_core import ErrorDetails, PydanticCustomError
 
-from sidecar_lint.document import Pointer, SourceFile
+from sidecar_lint.document import Document, Pointer, SourceFile
 from sidecar_lint.feature_gates import known_gate
 from sidecar_lint.findings import Severity
 
 CONFIG_NAMES = (".sidecar-lint.yaml", ".sidecar-lint.yml")
 PYPROJECT = "pyproject.toml"
 PYPROJECT_TABLE = ("tool", "sidecar-lint")
-
-Locator = Any  # Callable[[Pointer], str]: "line:col" for a key path, or ""
 
 _STRICT = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
 
@@ -121,8 +127,10 @@ class Config(BaseModel):
     @field_validator("kubernetes_version", mode="before")
     @classmethod
     def _version_text(cls, value: Any) -> Any:
-        if isinstance(value, float):  # `kubernetesVersion: 1.30` is a float in YAML
-            raise ValueError(f'quote the version, e.g. "{value}": as a number it loses digits')
+        if isinstance(value, float):  # `kubernetesVersion: 1.30` is the number 1.3
+            raise PydanticCustomError(
+                "version_number", "quote the version: as a number it loses digits"
+            )
         if value is not None:
             from sidecar_lint.versions import KubeVersion
 
@@ -131,7 +139,330 @@ class Config(BaseModel):
 
 
 class ConfigError(Exception):
-    """A configuration problem, already formatted as one line with file and position."""
+    """Configuration problems, each already one line with file and position.
+
+    ``lines`` holds them in file order; ``str()`` joins them with newlines, so
+    a single problem reads exactly as before.
+    """
+
+    def __init__(self, *lines: str) -> None:
+        super().__init__("\n".join(lines))
+        self.lines: list[str] = list(lines)
+
+    @classmethod
+    def combine(cls, errors: Iterable[ConfigError]) -> ConfigError:
+        """One error holding every line of ``errors`` (each file's lines stay in order)."""
+        return cls(*(line for err in errors for line in err.lines))
+
+
+# --------------------------------------------------------------------------- source positions
+
+
+class Locator:
+    """Where keys sit in a configuration file, and what the user wrote for a value.
+
+    Picklable (settings travel to worker processes): subclasses keep only
+    the text and rebuild what they derive from it on demand.
+    """
+
+    #: What reads the file, for messages about how it read a value ("YAML", "TOML").
+    language = ""
+
+    def position(self, pointer: Pointer) -> tuple[int, int] | None:
+        """1-based (line, column) of the key at ``pointer``, else of its nearest ancestor."""
+        return None
+
+    def written(self, pointer: Pointer) -> str | None:
+        """The source text of the scalar at exactly ``pointer`` (one line), if known."""
+        return None
+
+    def __call__(self, pointer: Pointer) -> str:
+        """``line:col`` of ``pointer`` (see :meth:`position`), or ``""``."""
+        where = self.position(tuple(pointer))
+        return f"{where[0]}:{where[1]}" if where else ""
+
+
+class _YamlLocator(Locator):
+    """Positions from the reference YAML loader's span table (re-read after unpickling)."""
+
+    language = "YAML"
+
+    def __init__(self, path: str, text: str, doc: Document | None = None) -> None:
+        self.path, self.text = path, text
+        self._doc = doc
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"path": self.path, "text": self.text, "_doc": None}
+
+    @property
+    def doc(self) -> Document | None:
+        if self._doc is None:
+            from sidecar_lint.loader import load_source
+
+            loaded = load_source(SourceFile(self.path, self.text))
+            self._doc = loaded.documents[0] if loaded.documents else None
+        return self._doc
+
+    def position(self, pointer: Pointer) -> tuple[int, int] | None:
+        doc = self.doc
+        if doc is None:
+            return None
+        span, _ = doc.locate(pointer, "key")
+        return span.start_line, span.start_col
+
+    def written(self, pointer: Pointer) -> str | None:
+        doc = self.doc
+        spans = doc.node_span(pointer) if doc is not None else None
+        if spans is None:
+            return None
+        line, col, end_line, end_col = spans.value
+        if line != end_line or end_col <= col:
+            return None
+        lines = doc.source.lines if doc is not None else []
+        return lines[line][col:end_col] if line < len(lines) else None
+
+
+class _TomlLocator(Locator):
+    """Positions found by scanning pyproject.toml's text (tomllib keeps none)."""
+
+    language = "TOML"
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._scan: _TomlScan | None = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"text": self.text, "_scan": None}
+
+    @property
+    def scan(self) -> _TomlScan:
+        if self._scan is None:
+            self._scan = _TomlScan(self.text)
+        return self._scan
+
+    def position(self, pointer: Pointer) -> tuple[int, int] | None:
+        full = PYPROJECT_TABLE + tuple(pointer)
+        keys = self.scan.keys
+        for end in range(len(full), len(PYPROJECT_TABLE) - 1, -1):
+            if full[:end] in keys:
+                return keys[full[:end]]
+        return self.scan.first_under(PYPROJECT_TABLE)
+
+    def written(self, pointer: Pointer) -> str | None:
+        return self.scan.values.get(PYPROJECT_TABLE + tuple(pointer))
+
+
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+_SCALAR_END = re.compile(r"[,\]}\n#]")
+
+
+class _TomlScan:
+    """A position-only reading of TOML text: where every key and array item starts.
+
+    tomllib has already checked the syntax, so this scanner only follows the
+    structure: table headers (``[a.b]``, ``[[a.b]]`` with their item
+    numbers), dotted keys, inline tables, arrays (across lines) and strings
+    of all four kinds. ``keys`` maps a full key path to its 1-based (line,
+    column); ``values`` maps a scalar's path to its source text. A scan that
+    meets something unexpected simply stops: positions then fall back to
+    the nearest key found so far, or the table's header.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.i = 0
+        self.keys: dict[Pointer, tuple[int, int]] = {}
+        self.values: dict[Pointer, str] = {}
+        self._starts = [0] + [m.end() for m in re.finditer(r"\n", text)]
+        self._arrays: dict[tuple[str, ...], int] = {}
+        with contextlib.suppress(IndexError, ValueError):  # stop where the reading stops
+            self._document()
+
+    def first_under(self, prefix: Pointer) -> tuple[int, int] | None:
+        """The earliest position recorded at or below ``prefix`` (a table's first line)."""
+        found = [pos for key, pos in self.keys.items() if key[: len(prefix)] == prefix]
+        return min(found) if found else None
+
+    def _at(self, offset: int) -> tuple[int, int]:
+        line = bisect.bisect_right(self._starts, offset) - 1
+        return line + 1, offset - self._starts[line] + 1
+
+    def _mark(self, pointer: Pointer, offset: int) -> None:
+        self.keys.setdefault(pointer, self._at(offset))
+
+    def _blank(self, newlines: bool) -> None:
+        text = self.text
+        while self.i < len(text):
+            ch = text[self.i]
+            if ch in " \t\r" or (newlines and ch == "\n"):
+                self.i += 1
+            elif ch == "#" and newlines:
+                end = text.find("\n", self.i)
+                self.i = len(text) if end < 0 else end
+            else:
+                return
+
+    def _document(self) -> None:
+        text = self.text
+        table: Pointer = ()
+        while True:
+            self._blank(newlines=True)
+            if self.i >= len(text):
+                return
+            if text.startswith("[[", self.i):
+                self.i += 2
+                table = self._header(array=True)
+                self._expect("]]")
+            elif text[self.i] == "[":
+                self.i += 1
+                table = self._header(array=False)
+                self._expect("]")
+            else:
+                pointer = self._key(table)
+                self._blank(newlines=False)
+                self._expect("=")
+                self._value(pointer)
+            self._blank(newlines=False)
+            if self.i < len(text) and text[self.i] == "#":
+                end = text.find("\n", self.i)
+                self.i = len(text) if end < 0 else end
+
+    def _header(self, array: bool) -> Pointer:
+        parts = self._key_parts()
+        names = tuple(name for name, _ in parts)
+        if array:
+            self._arrays[names] = self._arrays.get(names, -1) + 1
+        pointer: list[Any] = []
+        for n, (name, offset) in enumerate(parts):
+            pointer.append(name)
+            if names[: n + 1] in self._arrays:
+                pointer.append(self._arrays[names[: n + 1]])
+            self._mark(tuple(pointer), offset)
+            if names[: n + 1] in self._arrays:
+                self._mark(tuple(pointer[:-1]), offset)
+        return tuple(pointer)
+
+    def _key(self, base: Pointer) -> Pointer:
+        pointer = base
+        for name, offset in self._key_parts():
+            pointer = (*pointer, name)
+            self._mark(pointer, offset)
+        return pointer
+
+    def _key_parts(self) -> list[tuple[str, int]]:
+        parts: list[tuple[str, int]] = []
+        text = self.text
+        while True:
+            self._blank(newlines=False)
+            start = self.i
+            if text[start] in "\"'":
+                raw = self._string()
+                parts.append((_unquote(raw), start))
+            else:
+                match = _BARE_KEY.match(text, start)
+                if match is None:
+                    raise ValueError(f"no key at offset {start}")
+                parts.append((match.group(), start))
+                self.i = match.end()
+            self._blank(newlines=False)
+            if self.i < len(text) and text[self.i] == ".":
+                self.i += 1
+                continue
+            return parts
+
+    def _expect(self, token: str) -> None:
+        if not self.text.startswith(token, self.i):
+            raise ValueError(f"expected {token!r} at offset {self.i}")
+        self.i += len(token)
+
+    def _value(self, pointer: Pointer) -> None:
+        self._blank(newlines=False)
+        text = self.text
+        start = self.i
+        ch = text[start]
+        if ch == "{":
+            self.i += 1
+            while True:
+                self._blank(newlines=True)
+                if text[self.i] == "}":
+                    self.i += 1
+                    return
+                key = self._key(pointer)
+                self._blank(newlines=False)
+                self._expect("=")
+                self._value(key)
+                self._blank(newlines=True)
+                if text[self.i] == ",":
+                    self.i += 1
+        elif ch == "[":
+            self.i += 1
+            index = 0
+            while True:
+                self._blank(newlines=True)
+                if text[self.i] == "]":
+                    self.i += 1
+                    return
+                self._mark((*pointer, index), self.i)
+                self._value((*pointer, index))
+                self._blank(newlines=True)
+                if text[self.i] == ",":
+                    self.i += 1
+                    index += 1
+        elif ch in "\"'":
+            self._string()
+            self.values[pointer] = text[start : self.i]
+        else:
+            match = _SCALAR_END.search(text, start)
+            self.i = len(text) if match is None else match.start()
+            self.values[pointer] = text[start : self.i].strip()
+
+    def _string(self) -> str:
+        """Skip one string of any kind; return its source text (quotes included)."""
+        text = self.text
+        start = self.i
+        quote = text[start]
+        if text.startswith(quote * 3, start):
+            end = start + 3
+            while True:
+                end = text.index(quote * 3, end)
+                if quote == "'" or not _escaped(text, end):
+                    break
+                end += 1
+            end += 3
+            while end < len(text) and text[end] == quote:  # up to two quotes may close it
+                end += 1
+        else:
+            end = start + 1
+            while text[end] != quote or (quote == '"' and _escaped(text, end)):
+                if text[end] == "\n":
+                    raise ValueError("unterminated string")
+                end += 1
+            end += 1
+        self.i = end
+        return text[start:end]
+
+
+def _escaped(text: str, at: int) -> bool:
+    """Whether the character at ``at`` follows an odd number of backslashes."""
+    count = 0
+    while at - count - 1 >= 0 and text[at - count - 1] == "\\":
+        count += 1
+    return count % 2 == 1
+
+
+def _unquote(raw: str) -> str:
+    if raw.startswith('"'):
+        import json
+
+        try:
+            value = json.loads(raw)
+        except ValueError:
+            return raw[1:-1]
+        return value if isinstance(value, str) else raw[1:-1]
+    return raw[1:-1]
+
+
+# --------------------------------------------------------------------------- loading
 
 
 @dataclass(frozen=True)
@@ -140,7 +471,7 @@ class LoadedConfig:
 
     config: Config = field(default_factory=Config)
     path: Path | None = None
-    locate: Locator = field(default=None, compare=False, repr=False)
+    locate: Locator | None = field(default=None, compare=False, repr=False)
 
     @property
     def base_dir(self) -> Path:
@@ -155,9 +486,18 @@ class LoadedConfig:
         position = self.locate(pointer) if self.locate is not None else ""
         return f"{name}:{position}" if position else name
 
+    def problem(self, pointer: Pointer, message: str) -> Problem:
+        """A problem at ``pointer`` of this file, for :func:`report`."""
+        position = self.locate.position(pointer) if self.locate is not None else None
+        return Problem(pointer, message, position)
+
 
 def find_config(start: Path) -> Path | None:
-    """The nearest config file from ``start`` upwards, stopping at the repository root."""
+    """The nearest config file from ``start`` upwards, stopping at the repository root.
+
+    The root is the first directory holding ``.git``, the home directory or
+    the filesystem root, whichever comes first.
+    """
     directory = start.resolve()
     home = Path.home().resolve()
     while True:
@@ -174,24 +514,33 @@ def find_config(start: Path) -> Path | None:
 
 
 def load_config(path: Path) -> LoadedConfig:
-    """Read and validate one configuration file (YAML, or pyproject.toml's table)."""
+    """Read and validate one configuration file (YAML, or pyproject.toml's table).
+
+    Raises :class:`ConfigError` with every problem of the file, in file order.
+    """
     try:
         raw_text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as err:
         raise ConfigError(f"{path}: cannot read configuration: {err}") from err
+    problems: list[Problem] = []
     if path.name == PYPROJECT:
         data, locate = _from_pyproject(path, raw_text)
     else:
-        data, locate = _from_yaml(path, raw_text)
+        data, locate = _from_yaml(path, raw_text, problems)
+        data = _as_written(data, locate)
+    config: Config | None = None
     try:
         config = Config.model_validate(data if data is not None else {})
     except ValidationError as err:
-        raise ConfigError(_describe(err, path, locate)) from err
+        problems += [problem_from(e, locate) for e in err.errors()]
+    if problems:
+        raise ConfigError(*report(path, problems))
+    assert config is not None
     return LoadedConfig(config, path, locate)
 
 
 def resolve_config(explicit: str | None, isolated: bool, cwd: Path | None = None) -> LoadedConfig:
-    """Apply ``--config`` / ``--isolated`` / discovery, in that order."""
+    """Apply ``--config`` / ``--isolated`` / discovery from ``cwd``, in that order."""
     if explicit:
         path = Path(explicit)
         if not path.is_file():
@@ -203,29 +552,26 @@ def resolve_config(explicit: str | None, isolated: bool, cwd: Path | None = None
     return load_config(found) if found is not None else LoadedConfig()
 
 
-def _from_yaml(path: Path, text: str) -> tuple[Any, Locator]:
+def _from_yaml(path: Path, text: str, problems: list[Problem]) -> tuple[Any, Locator]:
     from sidecar_lint.loader import load_source
 
     loaded = load_source(SourceFile(str(path), text))
-    if loaded.problems:
-        p = loaded.problems[0]
-        raise ConfigError(f"{path}:{p.line + 1}:{p.column + 1}: invalid YAML: {p.message}")
+    if loaded.problems:  # nothing can be validated: report how the file fails to read
+        raise ConfigError(
+            *(
+                f"{path}:{p.line + 1}:{p.column + 1}: invalid YAML: {p.message}"
+                for p in sorted(loaded.problems, key=lambda p: (p.line, p.column))
+            )
+        )
     if not loaded.documents:
-        return {}, lambda pointer: ""
+        return {}, Locator()
     if len(loaded.documents) > 1:
         raise ConfigError(f"{path}: a configuration file holds one YAML document")
     doc = loaded.documents[0]
-    if doc.duplicate_keys:
-        dup = doc.duplicate_keys[0]
-        raise ConfigError(
-            f"{path}:{dup.second[0] + 1}:{dup.second[1] + 1}: duplicate key {dup.key!r}"
-        )
-
-    def locate(pointer: Pointer) -> str:
-        span, _ = doc.locate(pointer, "key")
-        return f"{span.start_line}:{span.start_col}"
-
-    return doc.data, locate
+    for dup in doc.duplicate_keys:
+        line, col = dup.second[0] + 1, dup.second[1] + 1
+        problems.append(Problem(dup.mapping, f"duplicate key {dup.key!r}", (line, col), bare=True))
+    return doc.data, _YamlLocator(str(path), loaded.source.text, doc)
 
 
 def _from_pyproject(path: Path, text: str) -> tuple[Any, Locator]:
@@ -237,25 +583,7 @@ def _from_pyproject(path: Path, text: str) -> tuple[Any, Locator]:
     table: Any = data
     for key in PYPROJECT_TABLE:
         table = table.get(key, {}) if isinstance(table, dict) else {}
-    lines = text.splitlines()
-
-    def locate(pointer: Pointer) -> str:
-        # TOML parsers keep no positions: find the key's line by its name.
-        keys = [p for p in pointer if isinstance(p, str)]
-        if not keys:
-            return ""
-        for number, line in enumerate(lines, start=1):
-            stripped = line.lstrip()
-            if stripped.startswith((keys[-1] + " ", keys[-1] + "=", f'"{keys[-1]}"')):
-                return f"{number}:{len(line) - len(stripped) + 1}"
-        inline = re.compile(rf'[{{,]\s*"?({re.escape(keys[-1])})"?\s*=')
-        for number, line in enumerate(lines, start=1):  # a key of an inline table
-            match = inline.search(line)
-            if match:
-                return f"{number}:{match.start(1) + 1}"
-        return ""
-
-    return table, locate
+    return table, _TomlLocator(text)
 
 
 def _has_tool_table(path: Path) -> bool:
@@ -277,6 +605,198 @@ def _toml() -> Any:
     return tomli
 
 
+#: The words YAML 1.1 reads as booleans; PyYAML still does, so ``severity: off`` is ``False``.
+YAML11_BOOLEANS = frozenset(
+    w
+    for word in ("y", "yes", "n", "no", "on", "off", "true", "false")
+    for w in (word, word.capitalize(), word.upper())
+)
+
+
+def _as_written(data: Any, locate: Locator) -> Any:
+    """Give back the words that YAML 1.1 turned into booleans where a name is wanted.
+
+    ``severity`` and ``failOn`` take names; unquoted ``off`` (or ``no``, ``on``,
+    ``yes``) there is read as a boolean, so the word the user wrote is
+    recovered from the source text and validated as the name it was meant to be.
+    """
+    if not isinstance(data, dict):
+        return data
+    wanted: list[Pointer] = [("failOn",)]
+    rule_tables: list[tuple[Pointer, Any]] = [(("rules",), data.get("rules"))]
+    overrides = data.get("overrides")
+    if isinstance(overrides, list):
+        rule_tables += [
+            (("overrides", i, "rules"), o.get("rules"))
+            for i, o in enumerate(overrides)
+            if isinstance(o, dict)
+        ]
+    for base, rules in rule_tables:
+        if isinstance(rules, dict):
+            wanted += [(*base, key, "severity") for key, v in rules.items() if isinstance(v, dict)]
+    replaced: dict[Pointer, str] = {}
+    for pointer in wanted:
+        if isinstance(_get(data, pointer), bool):
+            text = locate.written(pointer)
+            if text in YAML11_BOOLEANS:
+                replaced[pointer] = text
+    return _replace(data, replaced) if replaced else data
+
+
+def _get(data: Any, pointer: Pointer) -> Any:
+    for part in pointer:
+        try:
+            data = data[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return data
+
+
+def _replace(data: Any, values: dict[Pointer, Any]) -> Any:
+    """A copy of ``data`` with the values at ``values``' pointers replaced (containers copied)."""
+    if () in values:
+        return values[()]
+    heads = {p[0] for p in values}
+    if isinstance(data, dict):
+        copy: Any = dict(data)
+    elif isinstance(data, list):
+        copy = list(data)
+    else:
+        return data
+    for head in heads:
+        rest = {p[1:]: v for p, v in values.items() if p[0] == head}
+        copy[head] = _replace(copy[head], rest)
+    return copy
+
+
+# --------------------------------------------------------------------------- problems
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong in a configuration file: the key it is about and what is wrong.
+
+    ``bare`` problems (a duplicate key, say) are not about one key path, so
+    the line names no key.
+    """
+
+    pointer: Pointer
+    message: str
+    position: tuple[int, int] | None = None
+    bare: bool = False
+
+    def line(self, path: Path | str) -> str:
+        """``file:line:col: key.path: message``."""
+        where = f"{path}:{self.position[0]}:{self.position[1]}" if self.position else str(path)
+        if self.bare:
+            return f"{where}: {self.message}"
+        key = ".".join(str(p) for p in self.pointer) or "(top level)"
+        return f"{where}: {key}: {self.message}"
+
+
+def report(path: Path | str, problems: Sequence[Problem]) -> list[str]:
+    """Problems as lines in file order (those without a position first)."""
+    ordered = sorted(problems, key=lambda p: p.position or (0, 0))
+    return [p.line(path) for p in ordered]
+
+
+#: pydantic's error types in the tool's words. Fields: ``{value}`` (what the
+#: user wrote), ``{got}`` (its kind and text), ``{what}`` and ``{choices}`` (for a
+#: fixed set of names), ``{key}``, ``{suggestion}``, ``{min_length}``,
+#: ``{detail}`` (a validator's own message), ``{hint}``, ``{language}``,
+#: ``{number}`` and ``{pydantic}`` (pydantic's message, for types not listed).
+MESSAGES: dict[str, str] = {
+    "extra_forbidden": "unknown key {key}{suggestion}",
+    "missing": "required key {key} is missing",
+    "literal_error": "{value} is not {what}; use {choices}",
+    "enum": "{value} is not {what}; use {choices}",
+    "list_type": "expected a list, got {got}{hint}",
+    "dict_type": "expected a mapping (key: value), got {got}",
+    "model_type": "expected a mapping (key: value), got {got}",
+    "model_attributes_type": "expected a mapping (key: value), got {got}",
+    "string_type": "expected a string, got {got}",
+    "bool_type": "expected true or false, got {got}",
+    "bool_parsing": "expected true or false, got {got}",
+    "int_type": "expected a whole number, got {got}",
+    "int_parsing": "expected a whole number, got {got}",
+    "float_type": "expected a number, got {got}",
+    "float_parsing": "expected a number, got {got}",
+    "too_short": "must list at least {min_length} item(s)",
+    "string_too_short": "must not be empty",
+    "value_error": "{detail}",
+    "assertion_error": "{detail}",
+    "version_number": (
+        'quote the version, e.g. "{value}": unquoted, {language} reads it as the number {number}'
+    ),
+}
+
+#: What a fixed set of names is, by the key that takes it.
+_NAME_SETS = {"severity": "a severity", "failOn": "a failOn level"}
+
+
+def problem_from(error: ErrorDetails, locate: Locator, prefix: Pointer = ()) -> Problem:
+    """One pydantic error as a :class:`Problem` worded by :data:`MESSAGES`.
+
+    ``prefix`` is where the validated value sits in the file (for values
+    validated on their own, such as a rule's parameters).
+    """
+    loc: list[Any] = [*prefix, *error["loc"]]
+    key_itself = bool(loc) and loc[-1] == "[key]"
+    if key_itself:  # a mapping key itself is wrong: point at the key
+        loc.pop()
+    pointer = tuple(loc)
+    kind = error["type"]
+    value = error.get("input")
+    written = None if key_itself else locate.written(pointer)
+    ctx = error.get("ctx") or {}
+    fields: dict[str, Any] = {
+        "value": _shown(value, written),
+        "got": _got(value, written),
+        "key": repr(loc[-1]) if loc else "",
+        "suggestion": _suggest(pointer) if kind == "extra_forbidden" and not prefix else "",
+        "what": _NAME_SETS.get(str(loc[-1]) if loc else "", "allowed here"),
+        "choices": re.sub(r"'([^']*)'", r"\1", str(ctx.get("expected", ""))),
+        "min_length": ctx.get("min_length", 1),
+        "detail": str(ctx.get("error", error["msg"])),
+        "hint": f"; write [{written or value}]" if isinstance(value, str) else "",
+        "language": locate.language or "the file",
+        "number": value,
+        "pydantic": error["msg"],
+    }
+    if kind == "version_number":
+        fields["value"] = written or str(value)
+    template = MESSAGES.get(kind, "{pydantic}")
+    return Problem(pointer, template.format(**fields), locate.position(pointer))
+
+
+def _shown(value: Any, written: str | None) -> str:
+    """A value as the user wrote it: a string in quotes, anything else as written."""
+    if isinstance(value, str):
+        if written and written[0] in "\"'":
+            return written
+        return repr(written if written is not None else value)
+    if written is not None:
+        return written
+    return repr(value)
+
+
+def _got(value: Any, written: str | None) -> str:
+    """``the string 'x'``, ``the number 1.5``, ``a list``… for "expected X, got Y"."""
+    if isinstance(value, bool):
+        return f"the boolean {written or str(value).lower()}"
+    if isinstance(value, int | float):
+        return f"the number {written or value}"
+    if isinstance(value, str):
+        return f"the string {_shown(value, written)}"
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, list | tuple):
+        return f"the list {written}" if written else "a list"
+    if isinstance(value, dict):
+        return f"the mapping {written}" if written else "a mapping"
+    return type(value).__name__
+
+
 _FIELD_ALIASES = {
     "kubernetes_version": "kubernetesVersion",
     "feature_gates": "featureGates",
@@ -287,29 +807,41 @@ _FIELD_ALIASES = {
 }
 
 
-def _describe(err: ValidationError, path: Path, locate: Locator) -> str:
-    """The first validation error as ``file:line:col: key: what is wrong``."""
-    first = err.errors()[0]
-    loc: list[Any] = [_FIELD_ALIASES.get(p, p) if isinstance(p, str) else p for p in first["loc"]]
-    if loc and loc[-1] == "[key]":  # a mapping key itself is wrong: point at the key
-        loc.pop()
-    key = ".".join(str(p) for p in loc) or "(top level)"
-    where = locate(tuple(loc)) if loc else ""
-    message = first["msg"]
-    if first["type"] == "extra_forbidden":
-        message = f"unknown key {loc[-1]!r}" + _suggest(str(loc[-1]))
-    elif message.startswith("Value error, "):
-        message = message[len("Value error, ") :]
-    more = f" (and {err.error_count() - 1} more)" if err.error_count() > 1 else ""
-    prefix = f"{path}:{where}" if where else str(path)
-    return f"{prefix}: {key}: {message}{more}"
+def _model_at(pointer: Pointer) -> type[BaseModel] | None:
+    """The model whose keys are valid at ``pointer`` (a mapping in the file), if any."""
+    model: type[BaseModel] | None = Config
+    steps = list(pointer)
+    while steps and model is not None:
+        name = steps.pop(0)
+        found = next(
+            (f for n, f in model.model_fields.items() if name in (n, f.alias)),
+            None,
+        )
+        if found is None:
+            return None
+        annotation = found.annotation
+        origin = getattr(annotation, "__origin__", None)
+        args = getattr(annotation, "__args__", ())
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            model = annotation
+        elif origin in (list, dict) and args and isinstance(args[-1], type):
+            if not steps:
+                return None
+            steps.pop(0)  # the list index or mapping key
+            item = args[-1]
+            model = item if issubclass(item, BaseModel) else None
+        else:
+            return None
+    return model
 
 
-def _suggest(key: str) -> str:
-    import difflib
-
-    known = [f.alias or name for name, f in Config.model_fields.items()]
-    known += ["severity", "params", "files", "names", "images", "never", "completes"]
+def _suggest(pointer: Pointer) -> str:
+    """``; did you mean 'x'?`` among the keys valid where the unknown one stands."""
+    key = str(pointer[-1]) if pointer else ""
+    model = _model_at(pointer[:-1])
+    if model is None:
+        return ""
+    known = [f.alias or name for name, f in model.model_fields.items()]
     match = difflib.get_close_matches(key, known, n=1, cutoff=0.7)
     return f"; did you mean {match[0]!r}?" if match else ""
 

@@ -25,7 +25,15 @@ from sidecar_lint.catalogue import (
     unknown_selectors,
 )
 from sidecar_lint.checks.registry import CheckOptions
-from sidecar_lint.config import ConfigError, LoadedConfig
+from sidecar_lint.config import (
+    ConfigError,
+    LoadedConfig,
+    Locator,
+    Problem,
+    RuleSettings,
+    report,
+)
+from sidecar_lint.document import Pointer
 from sidecar_lint.engine import Linter, PathOverride, RuleTuning
 from sidecar_lint.feature_gates import effective_gates, version_problem
 from sidecar_lint.loader import DEFAULT_LIMITS, Limits
@@ -176,36 +184,58 @@ def _tuning_dict(t: RuleTuning) -> dict[str, Any]:
 
 
 def resolve_settings(loaded: LoadedConfig, flags: FlagValues) -> Settings:
-    """Merge ``loaded`` (the configuration file, possibly empty) with ``flags``."""
+    """Merge ``loaded`` (the configuration file, possibly empty) with ``flags``.
+
+    Raises :class:`ConfigError` naming every problem found: the flags' first,
+    then the file's in file order, each with its position.
+    """
     cfg = loaded.config
     where = str(loaded.path) if loaded.path else "configuration"
+    flag_errors: list[str] = []
+    problems: list[Problem] = []
     version_text = flags.kubernetes_version or cfg.kubernetes_version or DEFAULT_KUBERNETES_VERSION
+    version: KubeVersion | None = None
     try:
         version = KubeVersion.parse(version_text)
         check_supported(version)
     except ValueError as err:
-        origin = (
-            "--kubernetes-version" if flags.kubernetes_version else f"{where}: kubernetesVersion"
-        )
-        raise ConfigError(f"{origin}: {err}") from err
-    gates = _feature_gates(loaded, flags, version)
+        if flags.kubernetes_version:
+            flag_errors.append(f"--kubernetes-version: {err}")
+        else:
+            problems.append(loaded.problem(("kubernetesVersion",), str(err)))
+        version = None
+    gates = _feature_gates(loaded, flags, version, flag_errors, problems)
+    extra: Sequence[RuleMeta] = ()
+    rules_ok = True
     try:
         extra = load_rules(loaded.rule_dirs(), builtin=False) if cfg.rule_paths else ()
     except CatalogueError as err:
-        raise ConfigError(f"{where}: rulePaths: {err}") from err
+        problems.append(loaded.problem(("rulePaths",), str(err)))
+        rules_ok = False
     all_rules = tuple(sorted((*builtin_rules(), *extra), key=lambda r: r.code))
-    _no_clash(all_rules, where)
+    clash = _clash(all_rules)
+    if clash is not None:
+        problems.append(loaded.problem(("rulePaths",), clash))
+        rules_ok = False
     select = list(flags.select) or list(cfg.select)
     ignore = list(flags.ignore) or list(cfg.ignore)
-    for label, values in (("select", select), ("ignore", ignore)):
-        unknown = list(unknown_selectors(all_rules, values))
-        if unknown:
-            origin = (
-                f"--{label}"
-                if (flags.select if label == "select" else flags.ignore)
-                else (f"{where}: {label}")
-            )
-            raise ConfigError(f"{origin}: unknown rule selector(s): {', '.join(unknown)}")
+    for label, values, from_flag in (
+        ("select", select, bool(flags.select)),
+        ("ignore", ignore, bool(flags.ignore)),
+    ):
+        unknown = list(unknown_selectors(all_rules, values)) if rules_ok else []
+        if not unknown:
+            continue
+        message = f"unknown rule selector(s): {', '.join(unknown)}"
+        if from_flag:
+            flag_errors.append(f"--{label}: {message}")
+        else:
+            problems.append(loaded.problem((label,), message))
+    if rules_ok:
+        problems += _tuning_problems(loaded, all_rules)
+    if flag_errors or problems:
+        raise ConfigError(*flag_errors, *report(where, problems))
+    assert version is not None
     tuning = {k: RuleTuning(v.severity, dict(v.params)) for k, v in cfg.rules.items()}
     overrides = tuple(
         PathOverride(
@@ -247,27 +277,77 @@ def resolve_settings(loaded: LoadedConfig, flags: FlagValues) -> Settings:
 
 
 def _feature_gates(
-    loaded: LoadedConfig, flags: FlagValues, version: KubeVersion
+    loaded: LoadedConfig,
+    flags: FlagValues,
+    version: KubeVersion | None,
+    flag_errors: list[str],
+    problems: list[Problem],
 ) -> dict[str, bool]:
-    """The file's gates with the flags' on top, refused where the cluster would refuse them."""
+    """The file's gates with the flags' on top; those the cluster would refuse are problems."""
     from_flags = dict(flags.feature_gates)
     gates = {**loaded.config.feature_gates, **from_flags}
+    if version is None:  # already a problem of its own; the gates cannot be judged
+        return gates
     for name, value in gates.items():
         problem = version_problem(name, value, version)
         if problem is None:
             continue
         if name in from_flags:
-            raise ConfigError(f"--feature-gates: {problem}")
-        raise ConfigError(f"{loaded.where(('featureGates', name))}: featureGates.{name}: {problem}")
+            flag_errors.append(f"--feature-gates: {problem}")
+        else:
+            problems.append(loaded.problem(("featureGates", name), problem))
     return gates
 
 
-def _no_clash(rules: Sequence[RuleMeta], where: str) -> None:
+def _tuning_problems(loaded: LoadedConfig, rules: Sequence[RuleMeta]) -> list[Problem]:
+    """Unknown rules and parameters, and invalid parameter values, in ``rules:`` tables.
+
+    The linter checks the same when it is built, one problem at a time and
+    without positions; checking here lists them all, each at its key.
+    """
+    from pydantic import ValidationError
+
+    from sidecar_lint.catalogue import find_rule
+    from sidecar_lint.checks.registry import get_check
+    from sidecar_lint.config import problem_from
+
+    cfg = loaded.config
+    tables: list[tuple[Pointer, Mapping[str, RuleSettings]]] = [(("rules",), cfg.rules)]
+    tables += [(("overrides", i, "rules"), o.rules) for i, o in enumerate(cfg.overrides)]
+    problems: list[Problem] = []
+    for base, table in tables:
+        for key, tune in table.items():
+            rule = find_rule(rules, key) or find_rule(builtin_rules(), key)
+            if rule is None:
+                problems.append(loaded.problem((*base, key), f"no rule {key!r}; see --list-rules"))
+                continue
+            unknown = sorted(set(tune.params) - set(rule.params))
+            if unknown:
+                problems.append(
+                    loaded.problem(
+                        (*base, key, "params", unknown[0]),
+                        f"unknown parameter(s) {', '.join(unknown)}; "
+                        f"known: {', '.join(rule.params) or 'none'}",
+                    )
+                )
+                continue
+            spec = get_check(rule.check)
+            if tune.severity == "off" or not tune.params or spec is None:
+                continue  # a rule turned off is never built, so its parameters are not read
+            try:
+                spec.build_params({**rule.default_params, **tune.params})
+            except ValidationError as err:
+                locate = loaded.locate if loaded.locate is not None else Locator()
+                problems += [problem_from(e, locate, (*base, key, "params")) for e in err.errors()]
+    return problems
+
+
+def _clash(rules: Sequence[RuleMeta]) -> str | None:
+    """Two rules that share a code or a name, described; None when there are none."""
     seen: dict[str, str] = {}
     for rule in rules:
         for key in (rule.code, rule.name):
             if key in seen and seen[key] != rule.code:
-                raise ConfigError(
-                    f"{where}: rule {rule.code}: {key!r} is already used by {seen[key]}"
-                )
+                return f"rule {rule.code}: {key!r} is already used by {seen[key]}"
             seen[key] = rule.code
+    return None

@@ -102,23 +102,26 @@ def test_explicit_and_isolated(tmp_path: Path) -> None:
     [
         (
             "failOn: sometimes\n",
-            ":1:1: failOn: Input should be 'error', 'warning', 'note' or 'none'",
+            ":1:1: failOn: 'sometimes' is not a failOn level; use error, warning, note or none",
         ),
-        ("kubernetesVersion: 1.30\n", ':1:1: kubernetesVersion: quote the version, e.g. "1.3"'),
+        ("kubernetesVersion: 1.30\n", ':1:1: kubernetesVersion: quote the version, e.g. "1.30"'),
         ("kubernetesVersion: latest\n", ":1:1: kubernetesVersion: not a Kubernetes version"),
         ("selct: [SL1]\n", ":1:1: selct: unknown key 'selct'; did you mean 'select'?"),
-        ("rules:\n  SL401:\n    severity: fatal\n", ":3:5: rules.SL401.severity: Input should be"),
+        (
+            "rules:\n  SL401:\n    severity: fatal\n",
+            ":3:5: rules.SL401.severity: 'fatal' is not a severity; use error, warning, note or off",
+        ),
         (
             "rules:\n  SL401:\n    parms: {}\n",
             ":3:5: rules.SL401.parms: unknown key 'parms'; did you mean 'params'?",
         ),
-        ("overrides:\n  - ignore: [SL201]\n", ":2:5: overrides.0.files: Field required"),
+        ("overrides:\n  - ignore: [SL201]\n", ":2:5: overrides.0.files: required key 'files'"),
         (
             "workloads:\n  - apiVersion: x/v1\n    kind: W\n    podTemplate: '$..[?('\n",
             ":4:5: workloads.0.podTemplate: invalid JSONPath",
         ),
-        ("sidecars: [a]\n", ":1:1: sidecars: Input should be a valid dictionary"),
-        ("select: SL1\n", ":1:1: select: Input should be a valid list"),
+        ("sidecars: [a]\n", ":1:1: sidecars: expected a mapping (key: value), got the list [a]"),
+        ("select: SL1\n", ":1:1: select: expected a list, got the string 'SL1'; write [SL1]"),
         (
             "featureGates:\n  SidecarContainers: true\n  ContainerRestartRule: true\n",
             ":3:3: featureGates.ContainerRestartRule: unknown feature gate "
@@ -126,7 +129,7 @@ def test_explicit_and_isolated(tmp_path: Path) -> None:
         ),
         (
             "featureGates:\n  SidecarContainers: 1\n",
-            ":2:3: featureGates.SidecarContainers: Input should be a valid boolean",
+            ":2:3: featureGates.SidecarContainers: expected true or false, got the number 1",
         ),
         ("featureGate: {}\n", ":1:1: featureGate: unknown key 'featureGate'; did you mean"),
         ("exclude: [\n", ":1:11: invalid YAML"),

@@ -301,9 +301,9 @@ def test_configuration_key(tmp_path: Path) -> None:
         ),
         (
             "featureGates:\n  SidecarContainers: 'true'\n",
-            ":2:3: featureGates.SidecarContainers: Input should be a valid boolean",
+            ":2:3: featureGates.SidecarContainers: expected true or false, got the string 'true'",
         ),
-        ("featureGates: [SidecarContainers]\n", ":1:1: featureGates: Input should be a valid"),
+        ("featureGates: [SidecarContainers]\n", ":1:1: featureGates: expected a mapping"),
         ("featureGate: {}\n", ":1:1: featureGate: unknown key 'featureGate'; did you mean"),
     ],
 )

@@ -881,7 +881,7 @@ def test_hostile_configurations_that_are_handled(tmp_path: Path) -> None:
     cases = {
         "select: " + "[" * 5000 + "]" * 5000: "nesting deeper than",
         f'select: !!python/object/apply:os.system ["touch {marker}"]': "select",
-        "a: &a [*a, *a]\nb: *a\n": "unknown key",
+        "a: &a [*a, *a]\n": "unknown key",
         "\tfailOn: none\n": "invalid YAML",
         "rules: {SL401: {params: {maxRatio: .nan}}}": "maxRatio",
     }
@@ -889,6 +889,13 @@ def test_hostile_configurations_that_are_handled(tmp_path: Path) -> None:
         (tmp_path / ".sidecar-lint.yaml").write_text(content)
         proc = cli(tmp_path, "pod.yaml")
         one_line_error(proc, ".sidecar-lint.yaml", message)
+    (tmp_path / ".sidecar-lint.yaml").write_text("a: &a [*a, *a]\nb: *a\n")
+    proc = cli(tmp_path, "pod.yaml")  # every problem is listed, one line each
+    assert proc.returncode == 2
+    assert [line.rsplit(": ", 2)[1:] for line in proc.stderr.splitlines()] == [
+        ["a", "unknown key 'a'"],
+        ["b", "unknown key 'b'"],
+    ]
     (tmp_path / ".sidecar-lint.yaml").write_bytes(b"\xff\xfe\x00binary")
     one_line_error(cli(tmp_path, "pod.yaml"), ".sidecar-lint.yaml")
     assert not marker.exists()
