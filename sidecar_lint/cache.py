@@ -1,7 +1,8 @@
 """Results of earlier runs, so an unchanged file is not parsed or linted again.
 
 One cache file per *run key*: the tool version (and the installed package's
-files, so an edited checkout never reuses stale results), the effective
+files, so an edited checkout never reuses stale results), the version of
+every library that can change a result (see :func:`library_versions`), the effective
 settings (rules, severities, parameters, Kubernetes version and feature
 gates, overrides, sidecar patterns, limits), the bytes of every rule file, and the working
 directory (reported paths and override globs are relative to it). Inside,
@@ -21,7 +22,9 @@ import contextlib
 import hashlib
 import json
 import os
+import sys
 import tempfile
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -57,6 +60,10 @@ def run_key(settings: Settings, cwd: str | None = None) -> str:
     add("format", str(FORMAT).encode())
     add("version", __version__.encode())
     add("package", _package_fingerprint().encode())
+    add("libraries", json.dumps(library_versions(), sort_keys=True).encode())
+    from sidecar_lint import fastload
+
+    add("fast path", str(fastload.available()).encode())  # yaml-rs may be switched off
     add("settings", json.dumps(settings.describe(), sort_keys=True, default=str).encode())
     add("active", ",".join(r.code for r in settings.active).encode())
     add("cwd", os.path.abspath(cwd or os.getcwd()).encode())
@@ -69,6 +76,51 @@ def run_key(settings: Settings, cwd: str | None = None) -> str:
             except OSError:
                 add(str(path), b"<unreadable>")
     return h.hexdigest()
+
+
+#: Distributions read through :mod:`importlib.metadata`: not imported by every run,
+#: so their modules are not imported just to learn the version.
+_DISTRIBUTIONS = ("yaml-rs", "jsonpath-ng")
+
+
+@cache
+def library_versions() -> dict[str, str]:
+    """Versions of Python and of every library whose behaviour can change a finding.
+
+    A parser release can read the same bytes differently (a position, a
+    resolved tag), so results computed under one must not be served to
+    another. PyYAML and pydantic are already imported by any run; the
+    optional and lazily imported ones are looked up once per process.
+    """
+    import pydantic
+    import pydantic_core
+    import yaml
+
+    versions = {
+        "python": f"{sys.implementation.name} {'.'.join(map(str, sys.version_info))}",
+        "pyyaml": yaml.__version__,
+        "libyaml": _libyaml_version(yaml),
+        "pydantic": pydantic.VERSION,
+        "pydantic-core": pydantic_core.__version__,
+    }
+    from importlib import metadata
+
+    for name in _DISTRIBUTIONS:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "absent"
+    return versions
+
+
+def _libyaml_version(yaml: Any) -> str:
+    """libyaml's version when PyYAML uses its C extension, else ``unused``."""
+    if not getattr(yaml, "__with_libyaml__", False):
+        return "unused"
+    try:
+        return str(yaml._yaml.get_version_string())
+    except (AttributeError, ImportError):  # pragma: no cover - a partial build
+        return "unknown"
 
 
 def _package_fingerprint() -> str:

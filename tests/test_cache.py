@@ -221,3 +221,100 @@ def test_cache_file_is_replaced_atomically(
     assert leftovers == []
     assert oct(next((cache / "v1").glob("*.json")).stat().st_mode & 0o777)
     assert os.access(cache / "v1", os.W_OK)
+
+
+# --------------------------------------------------------------------------- library versions
+
+
+def test_library_versions_name_what_is_installed() -> None:
+    import importlib.metadata
+    import sys
+
+    import pydantic
+    import pydantic_core
+    import yaml
+
+    from sidecar_lint.cache import library_versions
+
+    versions = library_versions()
+    assert versions["pyyaml"] == yaml.__version__ == importlib.metadata.version("PyYAML")
+    assert versions["pydantic"] == importlib.metadata.version("pydantic") == pydantic.VERSION
+    assert versions["pydantic-core"] == pydantic_core.__version__
+    assert versions["jsonpath-ng"] == importlib.metadata.version("jsonpath-ng")
+    assert str(sys.version_info.major) in versions["python"]
+    if yaml.__with_libyaml__:
+        assert versions["libyaml"] == yaml._yaml.get_version_string()
+    else:
+        assert versions["libyaml"] == "unused"
+    try:
+        expected = importlib.metadata.version("yaml-rs")
+    except importlib.metadata.PackageNotFoundError:
+        expected = "absent"
+    assert versions["yaml-rs"] == expected
+    assert library_versions() is versions  # looked up once per process
+
+
+@pytest.mark.parametrize(
+    ("component", "other"),
+    [
+        ("python", "cpython 3.99.0.final.0"),
+        ("pyyaml", "6.0.3"),
+        ("libyaml", "unused"),
+        ("libyaml", "0.2.5"),
+        ("pydantic", "2.5.0"),
+        ("pydantic-core", "2.14.1"),
+        ("jsonpath-ng", "1.6.0"),
+        ("yaml-rs", "absent"),
+        ("yaml-rs", "0.1.7"),
+    ],
+)
+def test_each_library_version_is_part_of_the_run_key(
+    tree: Path, monkeypatch: pytest.MonkeyPatch, component: str, other: str
+) -> None:
+    from sidecar_lint import cache as cache_module
+    from sidecar_lint.config import resolve_config
+    from sidecar_lint.settings import FlagValues, resolve_settings
+
+    settings = resolve_settings(resolve_config(None, True), FlagValues())
+    real = cache_module.library_versions()
+    before = cache_module.run_key(settings)
+    assert real[component] != other
+    monkeypatch.setattr(cache_module, "library_versions", lambda: {**real, component: other})
+    assert cache_module.run_key(settings) != before
+    monkeypatch.setattr(cache_module, "library_versions", lambda: dict(real))
+    assert cache_module.run_key(settings) == before
+
+
+def test_results_of_another_parser_version_are_not_served(
+    tree: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sidecar_lint import cache as cache_module
+
+    cache = tmp_path / "cache"
+    real = cache_module.library_versions()
+    monkeypatch.setattr(cache_module, "library_versions", lambda: {**real, "pyyaml": "6.0.3"})
+    _lint(cache, capsys)
+    cache_file = next((cache / "v1").glob("*.json"))
+    data = json.loads(cache_file.read_text(encoding="utf-8"))
+    data["files"]["pod.yaml"]["findings"][0]["message"] = "computed under 6.0.3"
+    cache_file.write_text(json.dumps(data), encoding="utf-8")
+    _, under_old = _lint(cache, capsys)
+    assert "computed under 6.0.3" in under_old  # same versions: the entry is served
+    monkeypatch.setattr(cache_module, "library_versions", lambda: dict(real))
+    _, out = _lint(cache, capsys)
+    assert "computed under 6.0.3" not in out
+    assert len(list((cache / "v1").glob("*.json"))) == 2
+
+
+def test_switching_the_fast_parser_off_changes_the_key(
+    tree: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sidecar_lint import fastload
+
+    if not fastload.available():
+        pytest.skip("yaml-rs is not installed")
+    cache = tmp_path / "cache"
+    _lint(cache, capsys)
+    monkeypatch.setenv(fastload.LOADER_ENV, "reference")
+    _lint(cache, capsys)
+    assert len(list((cache / "v1").glob("*.json"))) == 2
