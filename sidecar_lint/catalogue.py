@@ -3,11 +3,18 @@
 Each file carries everything about its rule — metadata, rationale, fix
 advice, bad and good examples, parameters — so the CLI listing, ``--explain``,
 the README table, SARIF rule metadata and the example tests all come from
-one place.
+one place. A built-in rule file may carry a second YAML document (after a
+``---`` line) with its test cases; only the first document is parsed here,
+so the cases cost a run nothing.
+
+A rule's parameters have one source: its check's pydantic params model gives
+their names (aliases), types and defaults; the rule file documents each one.
+The two are matched when the catalogue is built.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from functools import cache
 from importlib import resources
@@ -16,6 +23,7 @@ from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic.fields import FieldInfo
 
 from sidecar_lint.findings import Severity
 
@@ -41,11 +49,16 @@ class RuleExamples(BaseModel):
 
 
 class RuleParam(BaseModel):
-    """A tunable with its default (configuration can override it per rule)."""
+    """A tunable, documented (configuration can override it per rule).
+
+    ``default`` is filled in from the check's params model when the catalogue
+    is built. Only a user rule writes it, to set a value for a generic check
+    (a JSONPath rule's ``path``); a built-in rule file never does.
+    """
 
     model_config = _STRICT
 
-    default: Any
+    default: Any = None
     description: str = Field(min_length=1)
 
 
@@ -88,10 +101,25 @@ def builtin_rules_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "rules"
 
 
+#: A line that is exactly ``---``: where a rule file's second document (its test cases) starts.
+_DOCUMENT_START = re.compile(r"^---[ \t]*\r?$", re.MULTILINE)
+
+
+def first_document(text: str) -> str:
+    """The text of the first YAML document, cut before the next ``---`` line.
+
+    At column 0 such a line can only start a new document (a block scalar's
+    lines are indented), so cutting there reads what a full parse would
+    read as the first document, without scanning the cases that follow.
+    """
+    match = _DOCUMENT_START.search(text, 1)
+    return text if match is None else text[: match.start()]
+
+
 def load_rule_file(path: Path) -> RuleMeta:
-    """Read and validate one rule file; every problem becomes a one-line error."""
+    """Read and validate one rule file's first document; every problem is a one-line error."""
     try:
-        raw = _parse_yaml(path.read_text(encoding="utf-8"))
+        raw = _parse_yaml(first_document(path.read_text(encoding="utf-8")))
     except (OSError, yaml.YAMLError) as err:
         raise CatalogueError(f"{path}: cannot read rule file: {err}") from err
     try:
@@ -106,6 +134,68 @@ def load_rule_file(path: Path) -> RuleMeta:
     if path.stem != expected:
         raise CatalogueError(f"{path}: file name must be {expected}.yaml")
     return rule
+
+
+def bind_params(path: Path, rule: RuleMeta, builtin: bool) -> RuleMeta:
+    """Match the file's ``params:`` with its check's params model and fill in defaults.
+
+    The model is the one source of names, types and defaults. A file may not
+    document a parameter the model lacks; a built-in file must document every
+    one and must not write a default (it would be a second, drifting copy). A
+    user rule may write ``default:`` to give a generic check its value, and must
+    for a parameter the model requires. An unknown check is left to the engine,
+    which reports it when the rule is activated.
+    """
+    from sidecar_lint.checks.registry import get_check  # imports the checks: only when needed
+
+    spec = get_check(rule.check)
+    if spec is None:
+        return rule
+    if spec.params is None:
+        if rule.params and builtin:
+            raise CatalogueError(
+                f"{path}: check {rule.check!r} takes no parameters, but params: lists "
+                f"{', '.join(rule.params)}"
+            )
+        return rule
+    model = spec.params.__name__
+    fields = param_fields(spec.params)
+    for key in rule.params:
+        if key not in fields:
+            raise CatalogueError(
+                f"{path}: parameter {key!r} is not a field of {model} (check {rule.check!r}); "
+                f"its parameters: {', '.join(fields) or 'none'}"
+            )
+    if builtin:
+        for key in fields:
+            if key not in rule.params:
+                raise CatalogueError(
+                    f"{path}: parameter {key!r} of {model} (check {rule.check!r}) is not "
+                    f"documented: add params.{key}.description"
+                )
+    bound: dict[str, RuleParam] = {}
+    for key, param in rule.params.items():
+        field = fields[key]
+        if "default" in param.model_fields_set:
+            if builtin:
+                raise CatalogueError(
+                    f"{path}: params.{key}.default: a built-in rule takes its defaults from "
+                    f"{model}; drop the default from the rule file"
+                )
+            bound[key] = param
+        elif field.is_required():
+            raise CatalogueError(
+                f"{path}: params.{key} needs a default: {model} (check {rule.check!r}) has none"
+            )
+        else:
+            default = field.get_default(call_default_factory=True)
+            bound[key] = RuleParam(default=default, description=param.description)
+    return rule.model_copy(update={"params": bound})
+
+
+def param_fields(model: type[BaseModel]) -> dict[str, FieldInfo]:
+    """A params model's fields by the name rule files and configuration use (the alias)."""
+    return {(info.alias or name): info for name, info in model.model_fields.items()}
 
 
 def _parse_yaml(text: str) -> Any:
@@ -140,7 +230,7 @@ def load_rules(directories: Iterable[Path], builtin: bool = True) -> tuple[RuleM
                     "must use the SL prefix" if builtin else "must not use the reserved SL prefix"
                 )
                 raise CatalogueError(f"{path}: rule code {rule.code} {need}")
-            rules.append(rule)
+            rules.append(bind_params(path, rule, builtin))
     seen: dict[str, str] = {}
     for rule in rules:
         for key in (rule.code, rule.name):

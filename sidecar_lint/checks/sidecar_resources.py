@@ -36,14 +36,25 @@ SECTIONS = ("requests", "limits")
 POD_LEVEL_RESOURCES_DEFAULT = "1.34"
 
 
+def _as_configured(value: str | float) -> Any:
+    """A default as a user writes it in the configuration; ``validate_default`` parses it."""
+    return value
+
+
 class SidecarResourceParams(BaseModel):
-    """Parameters of SL401 (``params:`` of its rule file)."""
+    """Parameters of SL401: names, types and defaults (its rule file documents them).
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    Defaults are written as a user would write them in the configuration
+    (``"1Gi"``), so the docs show them that way, and validated like user input.
+    """
 
-    max_cpu: Decimal | None = Field(default=Decimal(1), alias="maxCpu")
-    max_memory: Decimal | None = Field(default=Decimal(2**30), alias="maxMemory")
-    max_ratio: Decimal | None = Field(default=Decimal(1), alias="maxRatio")
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, populate_by_name=True, validate_default=True
+    )
+
+    max_cpu: Decimal | None = Field(default=_as_configured("1"), alias="maxCpu")
+    max_memory: Decimal | None = Field(default=_as_configured("1Gi"), alias="maxMemory")
+    max_ratio: Decimal | None = Field(default=_as_configured(1.0), alias="maxRatio")
 
     @field_validator("max_cpu", "max_memory", mode="before")
     @classmethod
@@ -61,17 +72,27 @@ class SidecarResourceParams(BaseModel):
         if value is None:
             return None
         if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-            raise ValueError("maxRatio must be a positive number, or null to skip the comparison")
+            raise ValueError(f"{_RATIO} must be a positive number, or null to skip the comparison")
         try:
             ratio = Decimal(str(value).strip())
         except ArithmeticError as err:
-            raise ValueError(f"maxRatio must be a number, not {value!r}") from err
+            raise ValueError(f"{_RATIO} must be a number, not {value!r}") from err
         if not ratio.is_finite() or ratio <= 0:
-            raise ValueError("maxRatio must be a positive number")
+            raise ValueError(f"{_RATIO} must be a positive number")
         return ratio
 
     def cap(self, resource: str) -> Decimal | None:
         return self.max_cpu if resource == "cpu" else self.max_memory
+
+
+def _alias(field: str) -> str:
+    """The name a parameter has in rule files, configuration and messages."""
+    return SidecarResourceParams.model_fields[field].alias or field
+
+
+_RATIO = _alias("max_ratio")
+#: The cap parameter of each resource, by its configuration name.
+_CAP_PARAM = {"cpu": _alias("max_cpu"), "memory": _alias("max_memory")}
 
 
 @dataclass(frozen=True)
@@ -189,12 +210,12 @@ def _limit_text(
 def _raise_hint(reasons: Sequence[str], resource: str) -> str:
     cap = f"the rule's {_param(resource)}"
     if len(reasons) == 2:
-        return f"the rule's maxRatio and {_param(resource)}"
-    return cap if reasons[0].startswith("above") else "the rule's maxRatio"
+        return f"the rule's {_RATIO} and {_param(resource)}"
+    return cap if reasons[0].startswith("above") else f"the rule's {_RATIO}"
 
 
 def _param(resource: str) -> str:
-    return "maxCpu" if resource == "cpu" else "maxMemory"
+    return _CAP_PARAM[resource]
 
 
 def _show(value: Decimal, resource: str) -> str:
