@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, TextIO
 from sidecar_lint import __version__
 from sidecar_lint.baseline import BaselineError, apply_baseline, load_baseline, render_baseline
 from sidecar_lint.catalogue import CatalogueError, find_rule
-from sidecar_lint.config import ConfigError, resolve_config
+from sidecar_lint.config import ConfigError
 from sidecar_lint.discovery import DiscoveryError, Input, discover
 from sidecar_lint.engine import Linter, RunResult, Summary
 from sidecar_lint.feature_gates import FEATURE_GATES, parse_feature_gates
@@ -29,12 +29,14 @@ from sidecar_lint.findings import Finding, Severity
 from sidecar_lint.loader import DEFAULT_LIMITS, Limits, LoadedSource, load_bytes
 from sidecar_lint.output import cannot_write, escape_surrogates, write_atomic
 from sidecar_lint.paths import RepoPaths, repository_root
-from sidecar_lint.settings import FlagValues, Settings, resolve_settings
+from sidecar_lint.settings import FlagValues, Settings, SettingsResolver
 from sidecar_lint.versions import DEFAULT_KUBERNETES_VERSION
 
 if TYPE_CHECKING:
     from sidecar_lint.cache import Cache
+    from sidecar_lint.catalogue import RuleMeta
     from sidecar_lint.document import ObjectRef
+    from sidecar_lint.parallel import Profile
 
 #: A linted Kubernetes object: file, document index, identity (what JUnit lists).
 ObjectSeen = tuple[str, int, "ObjectRef"]
@@ -123,7 +125,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--isolated", action="store_true", help="ignore every configuration file")
     p.add_argument(
-        "--show-config", action="store_true", help="print the effective configuration and exit"
+        "--show-config",
+        nargs="?",
+        const="",
+        default=None,
+        metavar="FILE",
+        help="print the effective configuration and exit; with FILE, the configuration that "
+        "applies to FILE (each file takes the nearest configuration file above it)",
     )
     p.add_argument(
         "--baseline", metavar="FILE", help="report only findings that FILE does not record"
@@ -284,7 +292,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 f"{merge_out}\n"
             )
         return EXIT_OK
-    settings = resolve_settings(resolve_config(args.config, args.isolated), _flags(args))
+    resolver = SettingsResolver(args.config, args.isolated, _flags(args))
+    settings = resolver.root  # run-wide: failOn, the walk's excludes, the reports' header
     for note in settings.deprecations():
         err.write(f"sidecar-lint: warning: {escape_surrogates(note)}\n")
     rules = settings.all_rules
@@ -301,8 +310,12 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             raise UsageError(f"no rule {args.explain!r}; see --list-rules")
         out.write(explain(rule))
         return EXIT_OK
-    if args.show_config:
-        out.write(json.dumps(settings.describe(), indent=2) + "\n")
+    show = getattr(args, "show_config", None)
+    if show is not None and show is not False:
+        shown = settings.describe()
+        if show:  # the configuration that applies to one file
+            shown = {"file": show, **resolver.for_path(show).describe()}
+        out.write(json.dumps(shown, indent=2) + "\n")
         return EXIT_OK
     version = settings.kubernetes_version
     outputs = plan_outputs(args, os.environ)
@@ -316,11 +329,14 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         from sidecar_lint.shards import select_shard
 
         inputs = select_shard(inputs, *shard, RepoPaths(args.sarif_root or repository_root()))
-    linter = settings.linter()
+    inputs, profiles, profile_of = _profiles(args, inputs, resolver, err)
     if args.show_roles:
-        return _show_roles(inputs, linter, args, out, err, settings.limits)
-    result = RunResult(rules=settings.active, feature_gates=settings.effective_gates())
-    found, lines, objects = _lint_all(args, inputs, settings, linter, result)
+        linters = [p.linter for p in profiles]
+        return _show_roles(
+            inputs, lambda i: linters[profile_of[i]], args, out, err, settings.limits
+        )
+    result = RunResult(rules=_union_rules(profiles), feature_gates=settings.effective_gates())
+    found, lines, objects = _lint_all(args, inputs, profiles, profile_of, result)
     found.sort(key=Finding.sort_key)
     identity = _repo_identity(args) if args.baseline or args.write_baseline else None
     if accepted is not None and identity is not None:
@@ -359,25 +375,71 @@ def _shard(text: str) -> tuple[int, int]:
         raise UsageError(str(exc)) from exc
 
 
+def _profiles(
+    args: argparse.Namespace, inputs: Sequence[Input], resolver: SettingsResolver, err: TextIO
+) -> tuple[list[Input], list[Profile], list[int]]:
+    """The settings of each input (its nearest configuration), as a few shared profiles.
+
+    Every broken configuration file is reported at once. A file a walk found
+    is dropped when its own (nested) configuration excludes it.
+    """
+    from sidecar_lint.parallel import Profile
+
+    named = {os.path.normpath(p) for p in args.paths or []}
+    errors: dict[int, ConfigError] = {}
+    kept: list[tuple[Input, Settings]] = []
+    for item in inputs:
+        try:
+            chosen = resolver.for_path(item.path)
+            if not item.is_stdin and item.path not in named and resolver.excluded(item.path):
+                continue
+        except ConfigError as exc:
+            errors.setdefault(id(exc), exc)
+            continue
+        kept.append((item, chosen))
+    if errors:
+        raise ConfigError.combine(errors.values())
+    for note in resolver.nested_notes():
+        err.write(f"sidecar-lint: warning: {escape_surrogates(note)}\n")
+    index: dict[int, int] = {}
+    profiles: list[Profile] = []
+    profile_of: list[int] = []
+    for _, chosen in kept:
+        if id(chosen) not in index:
+            index[id(chosen)] = len(profiles)
+            profiles.append(Profile(chosen, chosen.linter(), _open_cache(args, chosen)))
+    if not profiles:
+        profiles.append(Profile(resolver.root, resolver.root.linter()))
+    profile_of = [index[id(chosen)] for _, chosen in kept]
+    return [item for item, _ in kept], profiles, profile_of
+
+
+def _union_rules(profiles: Sequence[Profile]) -> tuple[RuleMeta, ...]:
+    """Every rule active in some profile, once, by code (what reports list as the run's rules)."""
+    rules: dict[str, RuleMeta] = {}
+    for profile in profiles:
+        for rule in profile.settings.active:
+            rules.setdefault(rule.code, rule)
+    return tuple(sorted(rules.values(), key=lambda r: r.code))
+
+
 def _lint_all(
     args: argparse.Namespace,
     inputs: Sequence[Input],
-    settings: Settings,
-    linter: Linter,
+    profiles: Sequence[Profile],
+    profile_of: Sequence[int],
     result: RunResult,
 ) -> tuple[list[Finding], dict[str, dict[int, str]], list[ObjectSeen]]:
     """Lint every input (cached, on several cores when worth it), keeping only reports."""
-    from sidecar_lint.parallel import LintSetup, lint_inputs, tune_gc
+    from sidecar_lint.parallel import lint_inputs, tune_gc
 
     tune_gc()
-    cache = _open_cache(args, settings)
-    setup = LintSetup(args.config, args.isolated, _flags(args))
     found: list[Finding] = []
     lines: dict[str, dict[int, str]] = {}
     objects: list[ObjectSeen] = []
     summary = Summary()
     jobs = getattr(args, "jobs", None)
-    for report in lint_inputs(inputs, settings, linter, jobs, setup, cache):
+    for report in lint_inputs(inputs, profiles, profile_of, jobs):
         if report.error is not None:
             result.errors.append(report.error)
             continue
@@ -390,8 +452,9 @@ def _lint_all(
         summary.documents += s.documents
         summary.objects += s.objects
         summary.workloads += s.workloads
-    if cache is not None:
-        cache.save()
+    for profile in profiles:
+        if profile.cache is not None:
+            profile.cache.save()
     result.summary = summary
     return found, lines, objects
 
@@ -640,7 +703,7 @@ def _exit_code(result: RunResult, fail_on: str) -> int:
 
 def _show_roles(
     inputs: Sequence[Input],
-    linter: Linter,
+    linter_of: Callable[[int], Linter],
     args: argparse.Namespace,
     out: TextIO,
     err: TextIO,
@@ -652,10 +715,11 @@ def _show_roles(
 
     errors: list[str] = []
     report: list[dict[str, object]] = []
-    for item in inputs:
+    for position, item in enumerate(inputs):
         loaded = _read(item, errors, limits)
         if loaded is None:
             continue
+        linter = linter_of(position)
         for doc in iter_documents(loaded):
             for w in iter_workloads(doc, linter.kinds, linter.classifier):
                 span, _ = doc.locate(w.template_pointer)

@@ -498,19 +498,49 @@ def find_config(start: Path) -> Path | None:
     The root is the first directory holding ``.git``, the home directory or
     the filesystem root, whichever comes first.
     """
-    directory = start.resolve()
-    home = Path.home().resolve()
-    while True:
-        for name in CONFIG_NAMES:
-            candidate = directory / name
-            if candidate.is_file():
-                return candidate
-        pyproject = directory / PYPROJECT
-        if pyproject.is_file() and _has_tool_table(pyproject):
-            return pyproject
-        if (directory / ".git").exists() or directory == home or directory.parent == directory:
-            return None
-        directory = directory.parent
+    return ConfigFinder().nearest(start)
+
+
+class ConfigFinder:
+    """:func:`find_config` for many files: each directory is looked at once."""
+
+    def __init__(self) -> None:
+        self._home = Path.home().resolve()
+        self._found: dict[Path, Path | None] = {}
+
+    def nearest(self, directory: Path) -> Path | None:
+        """The configuration that applies in ``directory`` (see :func:`find_config`)."""
+        start = directory.resolve()
+        walked: list[Path] = []
+        current = start
+        found: Path | None = None
+        while True:
+            if current in self._found:
+                found = self._found[current]
+                break
+            walked.append(current)
+            found = _config_in(current)
+            if found is not None or _is_top(current, self._home):
+                break
+            current = current.parent
+        for seen in walked:
+            self._found[seen] = found
+        return found
+
+
+def _config_in(directory: Path) -> Path | None:
+    for name in CONFIG_NAMES:
+        candidate = directory / name
+        if candidate.is_file():
+            return candidate
+    pyproject = directory / PYPROJECT
+    if pyproject.is_file() and _has_tool_table(pyproject):
+        return pyproject
+    return None
+
+
+def _is_top(directory: Path, home: Path) -> bool:
+    return (directory / ".git").exists() or directory == home or directory.parent == directory
 
 
 def load_config(path: Path) -> LoadedConfig:

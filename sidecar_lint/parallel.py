@@ -28,7 +28,7 @@ from sidecar_lint.loader import DEFAULT_LIMITS, Limits, load_bytes
 
 if TYPE_CHECKING:
     from sidecar_lint.cache import Cache
-    from sidecar_lint.settings import FlagValues, Settings
+    from sidecar_lint.settings import Settings
 
 #: Below this many files (or bytes) ``--jobs auto`` stays in one process: starting
 #: workers costs more than it saves.
@@ -91,37 +91,40 @@ def read_input(item: Input) -> bytes | str:
 # --------------------------------------------------------------------------- running
 
 
-@dataclass(frozen=True)
-class LintSetup:
-    """What a worker needs to rebuild the run's settings (for ``spawn`` start methods)."""
+@dataclass
+class Profile:
+    """Settings that apply to some of a run's files, their linter and their cache.
 
-    config: str | None
-    isolated: bool
-    flags: FlagValues
+    Files under different configuration files lint with different profiles;
+    each has its own cache, keyed by its own settings.
+    """
+
+    settings: Settings
+    linter: Linter
+    cache: Cache | None = None
 
 
 class _State:
-    settings: Settings | None = None
-    linter: Linter | None = None
+    def __init__(self) -> None:
+        self.settings: tuple[Settings, ...] = ()
+        self.linters: dict[int, Linter] = {}
 
 
 _STATE = _State()
 
 
-def _init_worker(setup: LintSetup | None) -> None:
-    if setup is not None and _STATE.linter is None:  # spawn: nothing was inherited
-        from sidecar_lint.config import resolve_config
-        from sidecar_lint.settings import resolve_settings
-
-        settings = resolve_settings(resolve_config(setup.config, setup.isolated), setup.flags)
-        _STATE.settings, _STATE.linter = settings, settings.linter()
+def _init_worker(settings: tuple[Settings, ...] | None) -> None:
+    if settings is not None:  # spawn: nothing was inherited, the settings were pickled
+        _STATE.settings, _STATE.linters = settings, {}
     _tune_gc()
 
 
-def _lint_path(task: tuple[int, Input]) -> tuple[int, FileReport]:
-    index, item = task
-    settings, linter = _STATE.settings, _STATE.linter
-    assert settings is not None and linter is not None
+def _lint_path(task: tuple[int, Input, int]) -> tuple[int, FileReport]:
+    index, item, profile = task
+    settings = _STATE.settings[profile]
+    linter = _STATE.linters.get(profile)
+    if linter is None:
+        linter = _STATE.linters[profile] = settings.linter()
     return index, lint_input(item, settings, linter)
 
 
@@ -153,16 +156,16 @@ def available_cores() -> int:
 
 def lint_inputs(
     inputs: Sequence[Input],
-    settings: Settings,
-    linter: Linter,
+    profiles: Sequence[Profile],
+    profile_of: Sequence[int],
     jobs: str | None,
-    setup: LintSetup,
-    cache: Cache | None = None,
 ) -> Iterator[FileReport]:
     """Reports for ``inputs``, in input order; cached files are not linted again.
 
-    Only regular files take part in the cache: a named pipe or ``/dev/stdin``
-    named explicitly is read exactly once, by the linter, never by a lookup.
+    ``profile_of[i]`` is the index in ``profiles`` of the settings that apply
+    to ``inputs[i]``. Only regular files take part in the cache: a named pipe
+    or ``/dev/stdin`` named explicitly is read exactly once, by the linter,
+    never by a lookup.
     """
     pending: list[tuple[int, Input]] = []
     sizes: list[int] = []
@@ -173,6 +176,7 @@ def lint_inputs(
             pending.append((index, item))
             continue
         regular, size = _regular_file_size(item)
+        cache = profiles[profile_of[index]].cache
         if not regular:
             uncached.add(index)
         elif cache is not None:
@@ -184,17 +188,21 @@ def lint_inputs(
         sizes.append(size)
     workers = resolve_jobs(jobs, [item for _, item in pending], sizes)
     stdin = [(i, item) for i, item in pending if item.is_stdin]
-    files = [(i, item) for i, item in pending if not item.is_stdin]
+    files = [(i, item, profile_of[i]) for i, item in pending if not item.is_stdin]
+
+    def here(index: int, item: Input) -> FileReport:
+        profile = profiles[profile_of[index]]
+        return lint_input(item, profile.settings, profile.linter)
+
     for index, item in stdin:  # standard input is read here, never by a worker
-        done[index] = lint_input(item, settings, linter)
+        done[index] = here(index, item)
     if workers <= 1 or len(files) <= 1:
-        results: Iterator[tuple[int, FileReport]] = (
-            (i, lint_input(item, settings, linter)) for i, item in files
-        )
+        results: Iterator[tuple[int, FileReport]] = ((i, here(i, item)) for i, item, _ in files)
     else:
-        results = _in_pool(files, sizes, settings, linter, setup, workers)
+        results = _in_pool(files, sizes, profiles, workers)
     next_index = 0
     for index, report in results:
+        cache = profiles[profile_of[index]].cache
         cacheable = index not in uncached and report.digest is not None
         if cache is not None and cacheable and report.error is None:
             cache.store(report)
@@ -219,27 +227,27 @@ def _regular_file_size(item: Input) -> tuple[bool, int]:
 
 
 def _in_pool(
-    files: list[tuple[int, Input]],
+    files: list[tuple[int, Input, int]],
     sizes: list[int],
-    settings: Settings,
-    linter: Linter,
-    setup: LintSetup,
+    profiles: Sequence[Profile],
     workers: int,
 ) -> Iterator[tuple[int, FileReport]]:
     """Lint ``files`` in ``workers`` processes, largest first so no one waits on a big file."""
     import multiprocessing
 
-    size_of = dict(zip((i for i, _ in files), sizes, strict=False))
+    size_of = dict(zip((i for i, _, _ in files), sizes, strict=False))
     order = sorted(files, key=lambda task: -size_of.get(task[0], 0))
     methods = multiprocessing.get_all_start_methods()
     context: Any
+    settings = tuple(p.settings for p in profiles)
     if "fork" in methods and sys.platform != "darwin":
         context = multiprocessing.get_context("fork")
-        _STATE.settings, _STATE.linter = settings, linter  # inherited by the children
-        initargs: tuple[LintSetup | None] = (None,)
-    else:  # pragma: no cover - macOS and Windows rebuild the settings in each worker
+        _STATE.settings = settings  # inherited by the children, linters and all
+        _STATE.linters = {i: p.linter for i, p in enumerate(profiles)}
+        initargs: tuple[tuple[Settings, ...] | None] = (None,)
+    else:  # pragma: no cover - macOS and Windows unpickle the settings in each worker
         context = multiprocessing.get_context("spawn")
-        initargs = (setup,)
+        initargs = (settings,)
     chunk = max(1, min(16, len(order) // (workers * 8)))
     with context.Pool(workers, initializer=_init_worker, initargs=initargs) as pool:
         yield from pool.imap_unordered(_lint_path, order, chunksize=chunk)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -27,12 +27,16 @@ from sidecar_lint.catalogue import (
 from sidecar_lint.checks.registry import CheckOptions
 from sidecar_lint.config import (
     ConfigError,
+    ConfigFinder,
     LoadedConfig,
     Locator,
     Problem,
     RuleSettings,
+    load_config,
     report,
+    resolve_config,
 )
+from sidecar_lint.discovery import is_excluded
 from sidecar_lint.document import Pointer
 from sidecar_lint.engine import Linter, PathOverride, RuleTuning
 from sidecar_lint.feature_gates import effective_gates, version_problem
@@ -351,3 +355,84 @@ def _clash(rules: Sequence[RuleMeta]) -> str | None:
                 return f"rule {rule.code}: {key!r} is already used by {seen[key]}"
             seen[key] = rule.code
     return None
+
+
+class SettingsResolver:
+    """Which settings apply to each linted file (ruff's model).
+
+    Without ``--config`` or ``--isolated``, a file takes the nearest
+    configuration file from its own directory upwards (stopping at the
+    repository root), merged with the flags; each configuration file is read
+    and resolved once. ``root`` — the configuration found from the working
+    directory, or the one ``--config`` names — also decides what is one
+    decision for the whole run: ``failOn`` (the exit status), the ``exclude``
+    globs of directory walks, and the Kubernetes version and feature gates
+    that reports name in their header.
+    """
+
+    def __init__(
+        self,
+        explicit: str | None,
+        isolated: bool,
+        flags: FlagValues,
+        cwd: Path | None = None,
+    ) -> None:
+        self.cwd = (cwd or Path.cwd()).resolve()
+        self.flags = flags
+        self.fixed = bool(explicit) or isolated
+        self.root = resolve_settings(resolve_config(explicit, isolated, self.cwd), flags)
+        self._finder = ConfigFinder()
+        self._settings: dict[Path | None, Settings | ConfigError] = {
+            self.root.loaded.path: self.root
+        }
+
+    def config_path(self, path: str) -> Path | None:
+        """The configuration file that applies to ``path`` (``-`` is standard input)."""
+        if self.fixed:
+            return self.root.loaded.path
+        if path == "-":
+            start = self.cwd
+        else:
+            target = self.cwd / path
+            start = target if target.is_dir() else target.parent
+        return self._finder.nearest(start)
+
+    def for_path(self, path: str) -> Settings:
+        """The settings for ``path``; raises :class:`ConfigError` if its configuration is bad."""
+        config = self.config_path(path)
+        known = self._settings.get(config)
+        if known is None:
+            try:
+                loaded = load_config(config) if config is not None else LoadedConfig()
+                known = replace(resolve_settings(loaded, self.flags), fail_on=self.root.fail_on)
+            except ConfigError as err:
+                known = err
+            self._settings[config] = known
+        if isinstance(known, ConfigError):
+            raise known
+        return known
+
+    def nested_notes(self) -> list[str]:
+        """Warnings for run-wide keys in the configurations read besides the root's."""
+        notes: list[str] = []
+        for path, settings in self._settings.items():
+            if path == self.root.loaded.path or not isinstance(settings, Settings):
+                continue
+            if settings.loaded.config.fail_on is not None:
+                notes.append(
+                    f"{settings.loaded.where(('failOn',))}: failOn has no effect here: the exit "
+                    "status is decided once per run, by the configuration of the working "
+                    f"directory ({self.root.loaded.path or 'none'})"
+                )
+        return notes
+
+    def excluded(self, path: str) -> bool:
+        """Whether a file a walk found is excluded by a nested configuration's ``exclude``.
+
+        The root configuration's globs (and ``--exclude``) already pruned the
+        walk; a nested file's globs are relative to its own directory.
+        """
+        settings = self.for_path(path)
+        if settings is self.root or settings.loaded.path is None:
+            return False
+        return is_excluded(settings.match_path(path), tuple(settings.loaded.config.exclude))
