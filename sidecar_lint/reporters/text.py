@@ -51,6 +51,13 @@ def _headline(f: Finding, paint: Callable[[str, str], str]) -> str:
     return f"{paint(_BOLD, where)}: {sev} {paint(_BOLD, f.code)} [{f.name}] {f.message}"
 
 
+#: Source characters shown around a finding on a long line (minified JSON is one line).
+SNIPPET_WIDTH = 120
+#: Of those, how many at most come before the finding's column.
+SNIPPET_LEAD = 40
+ELLIPSIS = "..."
+
+
 def _snippet(f: Finding, line: str, paint: Callable[[str, str], str]) -> list[str]:
     if not line.strip():
         return []
@@ -59,15 +66,31 @@ def _snippet(f: Finding, line: str, paint: Callable[[str, str], str]) -> list[st
     start = f.span.start_col - 1
     end = f.span.end_col - 1 if f.span.end_line == f.span.start_line else len(line.rstrip())
     width = max(1, min(end, len(line)) - start)
-    caret = " " * _display_width(line[:start]) + "^" * width
+    # Tabs show as one space, so a character's index is also its column on screen.
+    shown, start, width = clip_line(line.expandtabs(1), min(start, len(line)), width)
+    caret = " " * start + "^" * width
     return [
-        paint(_DIM, f"  {number} | ") + line.expandtabs(1),
+        paint(_DIM, f"  {number} | ") + shown,
         paint(_DIM, f"  {gutter} | ") + paint(_COLORS[f.severity.value], caret),
     ]
 
 
-def _display_width(prefix: str) -> int:
-    return len(prefix.expandtabs(1))
+def clip_line(line: str, start: int, width: int) -> tuple[str, int, int]:
+    """At most :data:`SNIPPET_WIDTH` characters of ``line`` around ``start``, and the caret.
+
+    Returns the text to show, with :data:`ELLIPSIS` on each cut side, and the
+    caret's start and width within it (cut at the window's end too). A line
+    that fits is returned as it is.
+    """
+    if len(line) <= SNIPPET_WIDTH:
+        return line, start, width
+    low = max(0, min(start - SNIPPET_LEAD, len(line) - SNIPPET_WIDTH))
+    high = low + SNIPPET_WIDTH
+    head = ELLIPSIS if low > 0 else ""
+    tail = ELLIPSIS if high < len(line) else ""
+    caret_start = min(max(start, low), high - 1)
+    caret_end = max(caret_start + 1, min(start + width, high))
+    return head + line[low:high] + tail, len(head) + caret_start - low, caret_end - caret_start
 
 
 def summary_line(result: RunResult) -> str:
