@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
 
 from sidecar_lint.catalogue import (
     CatalogueError,
@@ -133,3 +134,14 @@ def test_first_document_cuts_only_at_a_bare_marker() -> None:
     assert first_document("---\na: 1\n---\nb: 2\n") == "---\na: 1\n"
     assert first_document("a: 1\r\n---\r\nb: 2\r\n") == "a: 1\r\n"
     assert first_document("a: 1\n") == "a: 1\n"
+
+
+def test_the_cut_reads_what_a_full_parse_reads_as_the_first_document() -> None:
+    paths = sorted(builtin_rules_dir().glob("*.yaml"))
+    assert paths
+    for path in paths:
+        text = path.read_text(encoding="utf-8")
+        docs = list(yaml.safe_load_all(text))
+        assert len(docs) == 2, f"{path}: the rule, then its cases"
+        assert yaml.safe_load(first_document(text)) == docs[0], path
+        assert "cases" not in docs[0], path

@@ -1,10 +1,13 @@
-"""Data-driven rule tests: ``tests/cases/<CODE>-<name>.yaml``, one named case per situation.
+"""Data-driven rule tests: the cases in the second document of ``rules/<CODE>-<name>.yaml``.
 
-Each case gives a manifest and the exact findings expected (line, column and
-an optional message fragment); an empty ``expect`` means the rule must stay
-silent. Only the case file's rule runs, so other rules cannot interfere.
+A rule file holds its metadata, docs and examples in its first YAML document
+(the only one the catalogue reads) and, after a ``---`` line, its test cases:
+one named case per situation, each a manifest with the exact findings
+expected (line, column and an optional message fragment); an empty
+``expect`` means the rule must stay silent. Only the file's rule runs, so
+other rules cannot interfere.
 
-    rule: SL201
+    ---
     cases:
       - name: busybox loop in a Job
         kubernetesVersion: "1.33"      # optional
@@ -25,16 +28,24 @@ import yaml
 
 from tests.conftest import lint
 
-CASE_DIR = Path(__file__).parent / "cases"
-CASE_FILES = sorted(CASE_DIR.glob("*.yaml"))
+RULE_DIR = Path(__file__).resolve().parent.parent / "rules"
+RULE_FILES = sorted(RULE_DIR.glob("*.yaml"))
+_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def read_rule_file(path: Path) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """A rule file's two documents: the rule, and its cases (None when it has none)."""
+    docs = list(yaml.load_all(path.read_text(encoding="utf-8"), Loader=_LOADER))
+    assert 1 <= len(docs) <= 2, f"{path}: a rule file has at most two documents"
+    return docs[0], docs[1] if len(docs) == 2 else None
 
 
 def _load() -> list[tuple[str, str, dict[str, Any]]]:
     out = []
-    for path in CASE_FILES:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        for case in data["cases"]:
-            out.append((data["rule"], path.stem, case))
+    for path in RULE_FILES:
+        rule, cases = read_rule_file(path)
+        for case in (cases or {}).get("cases", []):
+            out.append((rule["code"], path.stem, case))
     return out
 
 
@@ -75,11 +86,12 @@ def test_case(code: str, stem: str, case: dict[str, Any]) -> None:
             assert finding.severity.value == exp["severity"]
 
 
-def test_case_files_are_well_formed() -> None:
-    assert CASE_FILES, "no case files found"
-    for path in CASE_FILES:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        assert set(data) == {"rule", "cases"}, path
+def test_every_rule_file_has_well_formed_cases() -> None:
+    assert RULE_FILES, "no rule files found"
+    for path in RULE_FILES:
+        _, data = read_rule_file(path)
+        assert data is not None, f"{path}: no cases document (a --- line, then cases:)"
+        assert set(data) == {"cases"}, path
         names = [c["name"] for c in data["cases"]]
         assert len(names) == len(set(names)), f"{path}: duplicate case names"
         assert any(c.get("expect") for c in data["cases"]), f"{path}: no case that must fire"
