@@ -311,11 +311,11 @@ class _TomlScan:
                 return
             if text.startswith("[[", self.i):
                 self.i += 2
-                table = self._header(array=True)
+                table = self._header(self.i - 2, array=True)
                 self._expect("]]")
             elif text[self.i] == "[":
                 self.i += 1
-                table = self._header(array=False)
+                table = self._header(self.i - 1, array=False)
                 self._expect("]")
             else:
                 pointer = self._key(table)
@@ -327,7 +327,8 @@ class _TomlScan:
                 end = text.find("\n", self.i)
                 self.i = len(text) if end < 0 else end
 
-    def _header(self, array: bool) -> Pointer:
+    def _header(self, start: int, array: bool) -> Pointer:
+        """Read a table header's key; the table itself is placed at its opening bracket."""
         parts = self._key_parts()
         names = tuple(name for name, _ in parts)
         if array:
@@ -335,6 +336,8 @@ class _TomlScan:
         pointer: list[Any] = []
         for n, (name, offset) in enumerate(parts):
             pointer.append(name)
+            if n == len(parts) - 1:
+                offset = start
             if names[: n + 1] in self._arrays:
                 pointer.append(self._arrays[names[: n + 1]])
             self._mark(tuple(pointer), offset)
@@ -732,7 +735,7 @@ def report(path: Path | str, problems: Sequence[Problem]) -> list[str]:
 
 #: pydantic's error types in the tool's words. Fields: ``{value}`` (what the
 #: user wrote), ``{got}`` (its kind and text), ``{what}`` and ``{choices}`` (for a
-#: fixed set of names), ``{key}``, ``{suggestion}``, ``{min_length}``,
+#: fixed set of names), ``{key}``, ``{suggestion}``, ``{min_length}``, ``{items}``,
 #: ``{detail}`` (a validator's own message), ``{hint}``, ``{language}``,
 #: ``{number}`` and ``{pydantic}`` (pydantic's message, for types not listed).
 MESSAGES: dict[str, str] = {
@@ -751,7 +754,7 @@ MESSAGES: dict[str, str] = {
     "int_parsing": "expected a whole number, got {got}",
     "float_type": "expected a number, got {got}",
     "float_parsing": "expected a number, got {got}",
-    "too_short": "must list at least {min_length} item(s)",
+    "too_short": "must list at least {items}",
     "string_too_short": "must not be empty",
     "value_error": "{detail}",
     "assertion_error": "{detail}",
@@ -787,6 +790,7 @@ def problem_from(error: ErrorDetails, locate: Locator, prefix: Pointer = ()) -> 
         "what": _NAME_SETS.get(str(loc[-1]) if loc else "", "allowed here"),
         "choices": re.sub(r"'([^']*)'", r"\1", str(ctx.get("expected", ""))),
         "min_length": ctx.get("min_length", 1),
+        "items": "one item" if ctx.get("min_length", 1) == 1 else f"{ctx['min_length']} items",
         "detail": str(ctx.get("error", error["msg"])),
         "hint": f"; write [{written or value}]" if isinstance(value, str) else "",
         "language": locate.language or "the file",
