@@ -78,6 +78,11 @@ class Linter:
         overrides: Sequence[PathOverride] = (),
     ) -> None:
         self.options = options or CheckOptions()
+        if not self.options.known_rules:  # what suppressions may name, for SL002
+            from sidecar_lint.catalogue import builtin_rules
+
+            known = {(r.code, r.name) for r in (*builtin_rules(), *rules)}
+            self.options = replace(self.options, known_rules=tuple(sorted(known)))
         self.kinds = tuple(kinds)
         self.classifier = classifier
         self.summary = Summary()
@@ -194,9 +199,8 @@ class Linter:
                 for rule in plan["workload"]:
                     findings.extend(self._run(rule, workload, doc, source))
         findings = suppressions.apply(directives, findings)
-        if self.options.report_unused_ignores:
-            for rule in plan["suppressions"]:
-                findings.extend(self._run(rule, directives, None, source))
+        for rule in plan["suppressions"]:  # unknown codes always; unused ones when asked
+            findings.extend(self._run(rule, directives, None, source))
         self.summary.suppressed += sum(1 for f in findings if f.suppression is not None)
         findings.sort(key=Finding.sort_key)
         return findings

@@ -10,13 +10,17 @@ Forms, each with an optional reason that reaches SARIF ``suppressions``:
   ``sidecar-lint.io/ignore.<container>: "SL402"`` for one container's findings,
   and ``sidecar-lint.io/ignore-reason: "…"``.
 
-Selectors are rule codes, names, code prefixes (``SL4``) or ``all``.
+Selectors are rule codes, names, code prefixes (``SL4``) or ``all``. A
+selector that names no rule at all (``SL5O1``, with a letter O) would
+suppress nothing without a word, so :func:`unknown_selectors` finds them for
+SL002 to report, at the selector itself.
 """
 
 from __future__ import annotations
 
+import difflib
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -41,6 +45,8 @@ class Directive:
     span: Span
     container: str | None = None
     used: bool = False
+    #: Where each selector is written (parallel to ``selectors``; empty: at ``span``).
+    selector_spans: tuple[Span, ...] = ()
 
     def covers(self, finding: Finding) -> bool:
         if self.container is not None and finding.container != self.container:
@@ -61,6 +67,64 @@ def _selects(selector: str, finding: Finding) -> bool:
 
 def _split(text: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in text.split(",") if part.strip())
+
+
+def _split_at(text: str, line: int, column: int) -> tuple[tuple[str, ...], tuple[Span, ...]]:
+    """Selectors of ``text`` and their spans, ``text`` starting at 1-based ``column``."""
+    selectors: list[str] = []
+    spans: list[Span] = []
+    offset = 0
+    for part in text.split(","):
+        stripped = part.strip()
+        if stripped:
+            start = column + offset + (len(part) - len(part.lstrip()))
+            selectors.append(stripped)
+            spans.append(Span(line, start, line, start + len(stripped)))
+        offset += len(part) + 1
+    return tuple(selectors), tuple(spans)
+
+
+@dataclass(frozen=True)
+class KnownRules:
+    """The codes and names a selector may name: every rule of the run, selected or not."""
+
+    codes: tuple[str, ...]
+    names: tuple[str, ...]
+
+    @classmethod
+    def of(cls, pairs: Iterable[tuple[str, str]]) -> KnownRules:
+        """From ``(code, name)`` pairs."""
+        unique = sorted(set(pairs))
+        return cls(tuple(c for c, _ in unique), tuple(n for _, n in unique))
+
+    def selects_any(self, selector: str) -> bool:
+        """Whether ``selector`` would cover some rule (the test :func:`_selects` applies)."""
+        sel = selector.strip()
+        if sel.lower() in ("all", "*") or sel.lower() in self.names:
+            return True
+        return len(sel) >= 2 and any(code.startswith(sel.upper()) for code in self.codes)
+
+    def nearest(self, selector: str) -> str | None:
+        """The code or name ``selector`` most likely meant, if one is close enough."""
+        best: tuple[float, str] | None = None
+        for wanted, candidates in ((selector.upper(), self.codes), (selector.lower(), self.names)):
+            for candidate in candidates:
+                ratio = difflib.SequenceMatcher(None, wanted, candidate).ratio()
+                if ratio >= _CLOSE and (best is None or ratio > best[0]):
+                    best = (ratio, candidate)
+        return best[1] if best is not None else None
+
+
+#: How alike a selector and a rule code or name must be to suggest the one for the other.
+_CLOSE = 0.6
+
+
+def unknown_selectors(directive: Directive, known: KnownRules) -> Iterator[tuple[str, Span]]:
+    """Selectors of ``directive`` that name no rule, with where each is written."""
+    for i, selector in enumerate(directive.selectors):
+        if not known.selects_any(selector):
+            spans = directive.selector_spans
+            yield selector, spans[i] if i < len(spans) else directive.span
 
 
 @dataclass
@@ -89,12 +153,13 @@ def scan_comments(lines: Sequence[str]) -> FileSuppressions:
         if match is None or not _in_comment(line, match.start()):
             continue
         reason = match.group("reason").strip(" -:") or None
-        codes = _split(match.group("codes") or "")
+        codes, spans = _split_at(match.group("codes") or "", number, match.start("codes") + 1)
         span = Span(number, match.start() + 1, number, len(line.rstrip()) + 1)
-        if match.group("verb") == "ignore-file":
-            found.whole_file.append(Directive(codes, reason, "file", span))
+        kind = "file" if match.group("verb") == "ignore-file" else "comment"
+        directive = Directive(codes, reason, kind, span, selector_spans=spans)
+        if kind == "file":
+            found.whole_file.append(directive)
             continue
-        directive = Directive(codes, reason, "comment", span)
         found.by_line.setdefault(number, []).append(directive)
         if not line[: match.start()].strip():  # a comment line covers the next line too
             found.by_line.setdefault(number + 1, []).append(directive)
@@ -131,11 +196,39 @@ def add_annotations(
             rest = name[len(ANNOTATION) :]
             if rest and not rest.startswith("."):
                 continue
-            span, _ = doc.locate((*pointer, "annotations", name), "key")
+            at = (*pointer, "annotations", name)
+            span, _ = doc.locate(at, "key")
+            selectors = _split(value)
             directives.append(
-                Directive(_split(value), reason, "annotation", span, container=rest[1:] or None)
+                Directive(
+                    selectors,
+                    reason,
+                    "annotation",
+                    span,
+                    container=rest[1:] or None,
+                    selector_spans=_in_value(doc, at, value, selectors),
+                )
             )
     found.annotations[key] = directives
+
+
+def _in_value(
+    doc: Document, pointer: tuple[Any, ...], value: str, selectors: tuple[str, ...]
+) -> tuple[Span, ...]:
+    """Where each selector of an annotation's value is written, when it is on one line as is.
+
+    A folded, multi-line or escaped value leaves the positions unknown (the
+    caller then points at the annotation's key).
+    """
+    span, at = doc.locate(pointer, "value")
+    if at != pointer or span.start_line != span.end_line:
+        return ()
+    line = doc.source.line(span.start_line)
+    start = line.find(value, span.start_col - 1, max(span.end_col - 1, span.start_col - 1))
+    if start < 0:
+        return ()
+    found_selectors, spans = _split_at(value, span.start_line, start + 1)
+    return spans if found_selectors == selectors else ()
 
 
 def apply(found: FileSuppressions, findings: list[Finding]) -> list[Finding]:

@@ -36,6 +36,9 @@ class CheckOptions:
     report_unused_ignores: bool = False
     #: Gates the cluster sets explicitly (validated); unset gates take the version's default.
     feature_gates: Mapping[str, bool] = field(default_factory=dict)
+    #: ``(code, name)`` of every rule of the run, selected or not, custom ones included:
+    #: what a suppression may name. Empty: the linter fills in the built-in rules and its own.
+    known_rules: tuple[tuple[str, str], ...] = ()
 
     def gate_enabled(self, name: str) -> bool:
         """Whether feature gate ``name`` is on in the target cluster."""
