@@ -413,11 +413,15 @@ class SettingsResolver:
         return known
 
     def nested_notes(self) -> list[str]:
-        """Warnings for run-wide keys in the configurations read besides the root's."""
+        """Warnings about the configurations read besides the root's (whose are shown first).
+
+        Their deprecated settings, and run-wide keys that have no effect there.
+        """
         notes: list[str] = []
         for path, settings in self._settings.items():
             if path == self.root.loaded.path or not isinstance(settings, Settings):
                 continue
+            notes += settings.deprecations()
             if settings.loaded.config.fail_on is not None:
                 notes.append(
                     f"{settings.loaded.where(('failOn',))}: failOn has no effect here: the exit "

@@ -231,3 +231,13 @@ def test_sibling_configuration_is_never_looked_at(tree: Path) -> None:
         resolver.config_path("team/stdin-name.yaml")
         == (tree / "team" / ".sidecar-lint.yaml").resolve()
     )
+
+
+def test_a_nested_configurations_deprecations_are_shown(
+    tree: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tree / "team" / ".sidecar-lint.yaml").write_text(
+        "select: [SL106]\nrules:\n  SL106:\n    params: {featureGates: {SidecarContainers: true}}\n"
+    )
+    _, _, err = run(capsys, tree, monkeypatch, "--format", "json", ".")
+    assert "team/.sidecar-lint.yaml: rules.SL106.params.featureGates is deprecated" in err
