@@ -67,12 +67,12 @@ def run_key(settings: Settings, cwd: str | None = None) -> str:
     add("settings", json.dumps(settings.describe(), sort_keys=True, default=str).encode())
     add("active", ",".join(r.code for r in settings.active).encode())
     add("cwd", os.path.abspath(cwd or os.getcwd()).encode())
-    from sidecar_lint.catalogue import builtin_rules_dir
+    from sidecar_lint.catalogue import builtin_rules_dir, first_document
 
     for directory in [builtin_rules_dir(), *settings.loaded.rule_dirs()]:
         for path in sorted(Path(directory).glob("*.yaml")):
-            try:
-                add(str(path), path.read_bytes())
+            try:  # what the catalogue reads: a rule file's test cases decide no finding
+                add(str(path), first_document(path.read_bytes()))
             except OSError:
                 add(str(path), b"<unreadable>")
     return h.hexdigest()

@@ -14,12 +14,11 @@ The two are matched when the catalogue is built.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -101,25 +100,32 @@ def builtin_rules_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "rules"
 
 
-#: A line that is exactly ``---``: where a rule file's second document (its test cases) starts.
-_DOCUMENT_START = re.compile(r"^---[ \t]*\r?$", re.MULTILINE)
+def first_document(data: bytes) -> bytes:
+    """The bytes of the first YAML document, cut before the line that starts the next.
 
-
-def first_document(text: str) -> str:
-    """The text of the first YAML document, cut before the next ``---`` line.
-
-    At column 0 such a line can only start a new document (a block scalar's
-    lines are indented), so cutting there reads what a full parse would
-    read as the first document, without scanning the cases that follow.
+    A ``---`` at column 0 followed by a blank, or ending the line, can only
+    start a new document (a block scalar's lines are indented), so cutting
+    there reads what a full parse would read as the first document, without
+    decoding or scanning the cases that follow. Bytes, not text: in UTF-8 these
+    ASCII bytes never occur inside another character, and the result cache
+    hashes exactly what the catalogue reads. ``bytes.find``, not a regular
+    expression: this runs on every start-up.
     """
-    match = _DOCUMENT_START.search(text, 1)
-    return text if match is None else text[: match.start()]
+    at = data.find(b"\n---")
+    while at >= 0:
+        if data[at + 4 : at + 5] in (b"", b" ", b"\t", b"\r", b"\n"):
+            return data[: at + 1]
+        at = data.find(b"\n---", at + 4)
+    return data
 
 
 def load_rule_file(path: Path) -> RuleMeta:
     """Read and validate one rule file's first document; every problem is a one-line error."""
     try:
-        raw = _parse_yaml(first_document(path.read_text(encoding="utf-8")))
+        text = first_document(path.read_bytes()).decode("utf-8")
+        if "\r" in text:  # what reading in text mode did: universal newlines
+            text = text.replace("\r\n", "\n").replace("\r", "\n")
+        raw = _parse_yaml(text)
     except (OSError, yaml.YAMLError) as err:
         raise CatalogueError(f"{path}: cannot read rule file: {err}") from err
     try:
@@ -188,9 +194,20 @@ def bind_params(path: Path, rule: RuleMeta, builtin: bool) -> RuleMeta:
                 f"{path}: params.{key} needs a default: {model} (check {rule.check!r}) has none"
             )
         else:
-            default = field.get_default(call_default_factory=True)
-            bound[key] = RuleParam(default=default, description=param.description)
+            bound[key] = param.model_copy(update={"default": field_default(field)})
     return rule.model_copy(update={"params": bound})
+
+
+def field_default(field: FieldInfo) -> Any:
+    """A field's default, a factory's called (params models' factories take no arguments).
+
+    Not ``FieldInfo.get_default``: it inspects the factory's signature each
+    time, which costs more than the rest of the catalogue's parameter work.
+    """
+    if field.default_factory is None:
+        return field.default
+    factory = cast(Callable[[], Any], field.default_factory)
+    return factory()
 
 
 def param_fields(model: type[BaseModel]) -> dict[str, FieldInfo]:

@@ -7,6 +7,7 @@ file that disagrees with it is rejected with its path and the parameter.
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -50,7 +51,7 @@ def test_a_param_the_model_lacks_is_rejected(tmp_path: Path) -> None:
 
 def test_a_model_param_the_file_does_not_document_is_rejected(tmp_path: Path) -> None:
     text = re.sub(r"(?m)^  maxRatio:\n    description: .*\n", "", _sl401())
-    assert "maxRatio:" not in first_document(text)
+    assert "maxRatio:" not in text.split("\n---\n")[0]
     path = _copy(tmp_path, SL401, text)
     with pytest.raises(CatalogueError) as err:
         load_rules([tmp_path])
@@ -128,12 +129,23 @@ def test_the_cases_document_is_not_parsed(tmp_path: Path) -> None:
     assert rule.code == "SL401"
 
 
-def test_first_document_cuts_only_at_a_bare_marker() -> None:
-    text = "a: |\n  ---\n  b\nc: 1\n--- \nd: 2\n"
-    assert first_document(text) == "a: |\n  ---\n  b\nc: 1\n"
-    assert first_document("---\na: 1\n---\nb: 2\n") == "---\na: 1\n"
-    assert first_document("a: 1\r\n---\r\nb: 2\r\n") == "a: 1\r\n"
-    assert first_document("a: 1\n") == "a: 1\n"
+def test_first_document_cuts_only_at_a_document_marker() -> None:
+    assert first_document(b"a: |\n  ---\n  b\nc: 1\n--- \nd: 2\n") == b"a: |\n  ---\n  b\nc: 1\n"
+    assert first_document(b"---\na: 1\n---\nb: 2\n") == b"---\na: 1\n"
+    assert first_document(b"a: 1\r\n---\r\nb: 2\r\n") == b"a: 1\r\n"
+    assert first_document(b"a: 1\n") == b"a: 1\n"
+    assert first_document(b"a: 1\n--- # cases\nb: 2\n") == b"a: 1\n"
+    assert first_document(b"a: 1\n---") == b"a: 1\n"
+    assert first_document(b"a: |\n  x\n----\n---x: 1\n") == b"a: |\n  x\n----\n---x: 1\n"
+
+
+def test_a_rule_file_with_windows_line_ends_reads_the_same(tmp_path: Path) -> None:
+    text = _sl401()
+    _copy(tmp_path, SL401, text.replace("\n", "\r\n"))
+    (crlf,) = load_rules([tmp_path])
+    lf = next(r for r in builtin_rules() if r.code == "SL401")
+    assert "\r\n" in (tmp_path / SL401).read_bytes().decode()
+    assert crlf == lf
 
 
 def test_the_cut_reads_what_a_full_parse_reads_as_the_first_document() -> None:
@@ -143,5 +155,28 @@ def test_the_cut_reads_what_a_full_parse_reads_as_the_first_document() -> None:
         text = path.read_text(encoding="utf-8")
         docs = list(yaml.safe_load_all(text))
         assert len(docs) == 2, f"{path}: the rule, then its cases"
-        assert yaml.safe_load(first_document(text)) == docs[0], path
+        assert yaml.safe_load(first_document(text.encode()).decode()) == docs[0], path
         assert "cases" not in docs[0], path
+
+
+def test_the_result_cache_keys_on_what_the_catalogue_reads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sidecar_lint import cache as cache_module
+    from sidecar_lint.config import resolve_config
+    from sidecar_lint.settings import FlagValues, resolve_settings
+
+    (tmp_path / ".sidecar-lint.yaml").write_text("rulePaths: [policies]\n", encoding="utf-8")
+    shutil.copytree(CUSTOM, tmp_path / "policies")
+    monkeypatch.chdir(tmp_path)
+    rule = tmp_path / "policies" / "ACME001-native-sidecar-startup-probe.yaml"
+
+    def key() -> str:
+        return cache_module.run_key(resolve_settings(resolve_config(None, False), FlagValues()))
+
+    before = key()
+    text = rule.read_text(encoding="utf-8")
+    rule.write_text(text + "---\ncases: []\n", encoding="utf-8")
+    assert key() == before  # test cases decide no finding
+    rule.write_text(text.replace("title: Every", "title: Each", 1), encoding="utf-8")
+    assert key() != before
