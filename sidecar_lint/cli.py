@@ -709,7 +709,7 @@ def _show_roles(
     err: TextIO,
     limits: Limits = DEFAULT_LIMITS,
 ) -> int:
-    from sidecar_lint.findings import format_pointer
+    from sidecar_lint.pointers import format_pointer
     from sidecar_lint.loader import iter_documents
     from sidecar_lint.workload import iter_workloads
 

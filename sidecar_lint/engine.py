@@ -18,9 +18,10 @@ from sidecar_lint import suppressions
 from sidecar_lint.catalogue import CatalogueError, RuleMeta, find_rule, select_rules
 from sidecar_lint.checks.registry import CheckContext, CheckOptions, CheckSpec, get_check
 from sidecar_lint.document import Document, SourceFile
-from sidecar_lint.findings import Finding, Severity, Violation
+from sidecar_lint.findings import Finding, Severity
 from sidecar_lint.loader import LoadedSource, PositionsUnavailable, load_source
-from sidecar_lint.workload import BUILTIN_KINDS, Classifier, WorkloadKind, iter_workloads
+from sidecar_lint.model import Classifier, Violation, WorkloadKind
+from sidecar_lint.workload import BUILTIN_KINDS, iter_workloads
 
 _SCOPES = ("source", "document", "workload", "suppressions")
 

@@ -1,4 +1,9 @@
-"""What checks yield (violations) and what reporters print (findings)."""
+"""What reporters print: findings, with their severity, fix and suppression.
+
+Only document-level types appear here (spans, pointers, object identities),
+so every layer above the document may import findings; what checks yield
+is :class:`sidecar_lint.model.Violation`.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +11,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Literal
 
-from sidecar_lint.document import Document, ObjectRef, Pointer, Span, Target
-from sidecar_lint.workload import ContainerView
+from sidecar_lint.document import ObjectRef, Pointer, Span
+from sidecar_lint.pointers import format_pointer
 
 
 class Severity(str, Enum):
@@ -53,25 +58,6 @@ class Suppression:
     kind: Literal["inSource", "external"]
     justification: str | None = None
     source: str = "comment"  # "comment", "file", "annotation", "baseline"
-
-
-@dataclass(frozen=True)
-class Violation:
-    """What a check reports: a message and where, by pointer or (rarely) by span.
-
-    Checks never compute positions; the engine resolves ``pointer`` against
-    the document's span table. ``span`` is only for problems that have no
-    node to point at (a parse error).
-    """
-
-    message: str
-    pointer: Pointer | None = None
-    target: Target = "value"
-    container: ContainerView | None = None
-    span: Span | None = None
-    document: Document | None = None
-    fix: Fix | None = None
-    severity: Severity | None = None  # this finding's own severity, when it differs
 
 
 @dataclass(frozen=True)
@@ -126,13 +112,3 @@ class Finding:
     def json_pointer_text(self) -> str:
         """``spec.template.spec.containers[1].image`` — how Kubernetes writes field paths."""
         return format_pointer(self.pointer)
-
-
-def format_pointer(pointer: Pointer) -> str:
-    out = ""
-    for part in pointer:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += ("." if out else "") + str(part)
-    return out

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sidecar_lint import sidecar_catalog as catalog
-from sidecar_lint.workload import (
+from sidecar_lint.model import (
     DEFAULT_CONTAINER_ANNOTATION,
     ContainerView,
     Role,

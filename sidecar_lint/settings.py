@@ -41,9 +41,10 @@ from sidecar_lint.document import Pointer
 from sidecar_lint.engine import Linter, PathOverride, RuleTuning
 from sidecar_lint.feature_gates import effective_gates, version_problem
 from sidecar_lint.loader import DEFAULT_LIMITS, Limits
+from sidecar_lint.model import WorkloadKind
 from sidecar_lint.roles import SidecarPatterns, classify_containers
 from sidecar_lint.versions import DEFAULT_KUBERNETES_VERSION, KubeVersion, check_supported
-from sidecar_lint.workload import BUILTIN_KINDS, WorkloadKind
+from sidecar_lint.workload import BUILTIN_KINDS
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from typing import Any
 
 from sidecar_lint.document import Document, ObjectRef, Span
 from sidecar_lint.findings import Finding, Suppression
+from sidecar_lint.pointers import get_at
 
 ANNOTATION = "sidecar-lint.io/ignore"
 REASON_ANNOTATION = "sidecar-lint.io/ignore-reason"
@@ -182,7 +183,7 @@ def add_annotations(
     directives: list[Directive] = []
     pointers = dict.fromkeys([("metadata",), *((*p, "metadata") for p in template_pointers)])
     for pointer in pointers:
-        meta = _get(doc.data, pointer)
+        meta = get_at(doc.data, pointer, through_lists=False)
         annotations = meta.get("annotations") if isinstance(meta, dict) else None
         if not isinstance(annotations, dict):
             continue
@@ -265,10 +266,3 @@ def _match(found: FileSuppressions, finding: Finding) -> Directive | None:
             if directive.covers(finding):
                 return directive
     return None
-
-
-def _get(data: Any, pointer: Sequence[Any]) -> Any:
-    node = data
-    for key in pointer:
-        node = node.get(key) if isinstance(node, dict) else None
-    return node

@@ -8,7 +8,8 @@ import pytest
 
 from sidecar_lint.document import SourceFile
 from sidecar_lint.loader import load_source
-from sidecar_lint.workload import Role, Workload, iter_workloads
+from sidecar_lint.model import Role, Workload
+from sidecar_lint.workload import iter_workloads
 
 M, S, N, INIT, E, U = (
     Role.MAIN,
@@ -452,7 +453,7 @@ def test_bare_pod_completion_follows_restart_policy() -> None:
 
 
 def test_user_kinds_with_jsonpath() -> None:
-    from sidecar_lint.workload import WorkloadKind
+    from sidecar_lint.model import WorkloadKind
 
     text = """\
 apiVersion: example.com/v1

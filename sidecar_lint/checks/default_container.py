@@ -22,13 +22,9 @@ from typing import Any, TypeGuard
 
 from sidecar_lint.checks.registry import CheckContext, check
 from sidecar_lint.document import Pointer
-from sidecar_lint.findings import Violation, format_pointer
-from sidecar_lint.workload import (
-    DEFAULT_CONTAINER_ANNOTATION,
-    ContainerView,
-    Workload,
-    resolve_template_pointers,
-)
+from sidecar_lint.model import DEFAULT_CONTAINER_ANNOTATION, ContainerView, Violation, Workload
+from sidecar_lint.pointers import format_pointer
+from sidecar_lint.workload import resolve_template_pointers
 
 DEFAULT_LOGS_ANNOTATION = "kubectl.kubernetes.io/default-logs-container"
 

@@ -12,9 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from sidecar_lint.checks.registry import CheckContext, check
-from sidecar_lint.checks.restart_policy import api_path
-from sidecar_lint.findings import Violation
-from sidecar_lint.workload import Workload
+from sidecar_lint.model import Violation, Workload
+from sidecar_lint.pointers import format_pointer
 
 
 @check("ephemeral_containers_in_manifest")
@@ -34,7 +33,7 @@ def ephemeral_containers_in_manifest(workload: Workload, ctx: CheckContext) -> I
     count = f"{len(listed)} ephemeral container{'s' if len(listed) != 1 else ''}"
     yield Violation(
         f"{workload.ref.display()}: lists {count}, which the API server rejects "
-        f"({api_path(pointer)}: {reason}); ephemeral containers are added to a running pod "
+        f"({format_pointer(pointer)}: {reason}); ephemeral containers are added to a running pod "
         "with `kubectl debug` — delete the list, or move a container that should run with "
         "every pod to containers (a helper beside the app: initContainers with "
         "restartPolicy: Always)",

@@ -13,9 +13,9 @@ from typing import Any
 
 from sidecar_lint.checks.registry import CheckContext, check
 from sidecar_lint.document import Pointer
-from sidecar_lint.findings import Violation
 from sidecar_lint.k8s_fields import FieldTables
-from sidecar_lint.workload import ContainerView, Workload, get_at
+from sidecar_lint.model import ContainerView, Violation, Workload
+from sidecar_lint.pointers import get_at
 
 #: Keys people write for sidecars that Kubernetes has never had.
 SIDECAR_INVENTIONS = frozenset({"sidecarContainers", "sidecars", "sidecar", "sidecarContainer"})

@@ -16,8 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from sidecar_lint.checks.registry import CheckContext, check
-from sidecar_lint.findings import Violation
-from sidecar_lint.workload import Workload
+from sidecar_lint.model import Violation, Workload
 
 
 def image_tag(image: str) -> tuple[str, str | None, str | None]:

@@ -13,11 +13,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from sidecar_lint.checks.registry import CheckContext, CheckOptions, check
-from sidecar_lint.checks.restart_policy import api_path
 from sidecar_lint.feature_gates import SIDECAR_CONTAINERS
-from sidecar_lint.findings import Violation
+from sidecar_lint.model import ContainerView, Role, Violation, Workload
+from sidecar_lint.pointers import format_pointer
 from sidecar_lint.roles import MEDIUM, sidecar_evidence
-from sidecar_lint.workload import ContainerView, Role, Workload
 
 #: Keys the API forbids on plain init containers, in the order it checks them.
 SIDECAR_ONLY_FIELDS = ("lifecycle", "livenessProbe", "readinessProbe", "startupProbe")
@@ -34,8 +33,8 @@ def probe_on_init_container(workload: Workload, ctx: CheckContext) -> Iterator[V
                 f"{workload.ref.display()}: init container {c.label()} sets {key}, which the "
                 "API server rejects on an init container without restartPolicy: Always — such a "
                 "container runs to completion before the app starts "
-                f"({api_path(c.at(key))}: Forbidden: may not be set for init containers without "
-                f"restartPolicy=Always); {_advice(c, key, ctx.options)}",
+                f"({format_pointer(c.at(key))}: Forbidden: may not be set for init containers "
+                f"without restartPolicy=Always); {_advice(c, key, ctx.options)}",
                 pointer=c.at(key),
                 target="key",
                 container=c,

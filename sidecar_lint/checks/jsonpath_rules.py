@@ -20,9 +20,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from sidecar_lint.checks.registry import CheckContext, check
 from sidecar_lint.document import Pointer
-from sidecar_lint.findings import Violation
 from sidecar_lint.jsonpath import JsonPathError, compile_path, find_pointers
-from sidecar_lint.workload import ContainerView, Role, Workload, get_at
+from sidecar_lint.model import ContainerView, Role, Violation, Workload
+from sidecar_lint.pointers import get_at
 
 
 class JsonPathParams(BaseModel):

@@ -15,8 +15,7 @@ from collections.abc import Iterator
 
 from sidecar_lint import sidecar_catalog as catalog
 from sidecar_lint.checks.registry import CheckContext, check
-from sidecar_lint.findings import Violation
-from sidecar_lint.workload import ContainerView, Workload
+from sidecar_lint.model import ContainerView, Violation, Workload
 
 #: The order in which the API registers names; a later list repeats an earlier one.
 _API_ORDER = {"containers": 0, "initContainers": 1, "ephemeralContainers": 2}

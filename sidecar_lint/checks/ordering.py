@@ -19,8 +19,8 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from sidecar_lint.checks.registry import CheckContext, check
-from sidecar_lint.findings import Violation, format_pointer
-from sidecar_lint.workload import DEFAULT_CONTAINER_ANNOTATION, Role, Workload
+from sidecar_lint.model import DEFAULT_CONTAINER_ANNOTATION, Role, Violation, Workload
+from sidecar_lint.pointers import format_pointer
 
 
 @check("main_container_not_first")

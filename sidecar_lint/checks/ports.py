@@ -43,8 +43,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from sidecar_lint.checks.registry import CheckContext, check
-from sidecar_lint.findings import Violation
-from sidecar_lint.workload import ContainerView, Role, Workload
+from sidecar_lint.model import ContainerView, Role, Violation, Workload
 
 _WILDCARD = "0.0.0.0"
 

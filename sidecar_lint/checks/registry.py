@@ -18,7 +18,7 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from sidecar_lint.feature_gates import FEATURE_GATES
-from sidecar_lint.findings import Violation
+from sidecar_lint.model import Violation
 from sidecar_lint.versions import DEFAULT_KUBERNETES_VERSION, KubeVersion
 
 #: What a check is handed: a whole file, one Kubernetes object, one pod template,

@@ -37,9 +37,9 @@ from typing import Any
 from sidecar_lint.bounded import bounded_text
 from sidecar_lint.checks.registry import CheckContext, check
 from sidecar_lint.document import Pointer
-from sidecar_lint.findings import Violation
+from sidecar_lint.model import ContainerView, Violation, Workload
+from sidecar_lint.pointers import get_at
 from sidecar_lint.quantity import QuantityError, quantity_from_manifest
-from sidecar_lint.workload import ContainerView, Workload, get_at
 
 _BYTE_RESOURCES = frozenset({"memory", "ephemeral-storage", "storage"})
 _GENERIC_HINT = 'write a number with an optional suffix, such as "500m", "2", "256Mi" or "1Gi"'

@@ -28,7 +28,6 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from sidecar_lint.bounded import bounded_text
 from sidecar_lint.checks.registry import CheckContext, check
-from sidecar_lint.document import Pointer
 from sidecar_lint.feature_gates import (
     CONTAINER_RESTART_RULES,
     FEATURE_GATES,
@@ -36,10 +35,11 @@ from sidecar_lint.feature_gates import (
     SIDECAR_CONTAINERS,
     FeatureGate,
 )
-from sidecar_lint.findings import Severity, Violation, format_pointer
+from sidecar_lint.findings import Severity
 from sidecar_lint.k8s_fields import FieldTables
+from sidecar_lint.model import ContainerView, Role, Violation, Workload
+from sidecar_lint.pointers import format_pointer
 from sidecar_lint.versions import KubeVersion
-from sidecar_lint.workload import ContainerView, Role, Workload
 
 RESTART_POLICIES = ("Always", "Never", "OnFailure")
 RULE_OPERATORS = ("In", "NotIn")
@@ -84,11 +84,6 @@ def container_kind(container: ContainerView) -> str:
         "initContainers": "init container",
         "ephemeralContainers": "ephemeral container",
     }.get(container.list_key, "container")
-
-
-def api_path(pointer: Pointer) -> str:
-    """The field path as the API server prints it, e.g. ``spec.containers[0].restartPolicy``."""
-    return format_pointer(pointer)
 
 
 def _quoted(values: Sequence[str]) -> str:
@@ -159,9 +154,9 @@ def _ephemeral(
         if present:
             yield Violation(
                 f"{workload.ref.display()}: ephemeral container {c.label()} sets {key}, which "
-                f"ephemeral containers never accept ({api_path(c.at(key))}: Forbidden: cannot be "
-                f"set for an Ephemeral Container); remove {key} — debug containers are never "
-                "restarted",
+                f"ephemeral containers never accept ({format_pointer(c.at(key))}: Forbidden: "
+                f"cannot be set for an Ephemeral Container); remove {key} — debug containers are "
+                "never restarted",
                 pointer=c.at(key),
                 target="key",
                 container=c,
@@ -174,7 +169,7 @@ def _policy(
     value = c.spec["restartPolicy"]
     subject = f"{workload.ref.display()}: {container_kind(c)} {c.label()}"
     rules_on = CONTAINER_RESTART_RULES.enabled(version, gates)
-    where = api_path(c.at("restartPolicy"))
+    where = format_pointer(c.at("restartPolicy"))
     if c.list_key == "initContainers":
         supported = RESTART_POLICIES if rules_on else ("Always",)
         if value in supported:
@@ -249,7 +244,7 @@ def _rules(
 ) -> Iterator[Violation]:
     subject = f"{workload.ref.display()}: {container_kind(c)} {c.label()}"
     key_ptr = c.at("restartPolicyRules")
-    where = api_path(key_ptr)
+    where = format_pointer(key_ptr)
     if not CONTAINER_RESTART_RULES.enabled(version, gates):
         if CONTAINER_RESTART_RULES.default(version):
             state = "this run's feature gates turn it off"
@@ -289,7 +284,7 @@ def _rules(
     if policy is None:
         yield Violation(
             f"{subject} sets restartPolicyRules without a container restartPolicy "
-            f"({api_path(c.at('restartPolicy'))}: Required value: must specify restartPolicy "
+            f"({format_pointer(c.at('restartPolicy'))}: Required value: must specify restartPolicy "
             f"when restart rules are used); add restartPolicy: {_implied_policy(workload, c)} "
             "to the container — it must be explicit even when it matches the pod's",
             pointer=key_ptr,
@@ -337,8 +332,8 @@ def _rule(
     action = rule.get("action")
     if action is None:
         yield Violation(
-            f"{subject}: restart rule {i} has no action ({api_path((*at, 'action'))}: Required "
-            "value); add action: Restart",
+            f"{subject}: restart rule {i} has no action ({format_pointer((*at, 'action'))}: "
+            "Required value); add action: Restart",
             pointer=at,
             container=c,
         )
@@ -353,7 +348,7 @@ def _rule(
             advice = _use(action, actions)
         yield Violation(
             f"{subject}: restart rule {i} has action {_plain(action)} "
-            f"({api_path((*at, 'action'))}: Unsupported value: {_shown(action)}: supported "
+            f"({format_pointer((*at, 'action'))}: Unsupported value: {_shown(action)}: supported "
             f"values: {_quoted(actions)}); {advice}",
             pointer=(*at, "action"),
             container=c,
@@ -361,7 +356,7 @@ def _rule(
     codes = rule.get("exitCodes")
     if codes is None:
         yield Violation(
-            f"{subject}: restart rule {i} has no exitCodes ({api_path((*at, 'exitCodes'))}: "
+            f"{subject}: restart rule {i} has no exitCodes ({format_pointer((*at, 'exitCodes'))}: "
             "Required value: must be specified); exit codes are the only condition a rule can "
             "have, e.g. exitCodes: {operator: In, values: [42]}",
             pointer=at,
@@ -375,7 +370,7 @@ def _rule(
     if operator is None:
         yield Violation(
             f"{subject}: restart rule {i} has exitCodes without an operator "
-            f"({api_path(op_at)}: Required value); add operator: In (restart on these codes) "
+            f"({format_pointer(op_at)}: Required value); add operator: In (restart on these codes) "
             "or NotIn (restart on any other code)",
             pointer=(*at, "exitCodes"),
             target="key",
@@ -384,7 +379,7 @@ def _rule(
     elif operator not in RULE_OPERATORS:
         yield Violation(
             f"{subject}: restart rule {i} has exitCodes.operator {_plain(operator)} "
-            f"({api_path(op_at)}: Unsupported value: {_shown(operator)}: supported values: "
+            f"({format_pointer(op_at)}: Unsupported value: {_shown(operator)}: supported values: "
             f"{_quoted(RULE_OPERATORS)}); {_use(operator, RULE_OPERATORS)}",
             pointer=op_at,
             container=c,
@@ -393,9 +388,10 @@ def _rule(
     if isinstance(values, list) and len(values) > MAX_EXIT_CODES:
         values_at = (*at, "exitCodes", "values")
         yield Violation(
-            f"{subject}: restart rule {i} lists {len(values)} exit codes ({api_path(values_at)}: "
-            f"Too many: {len(values)}: must have at most {MAX_EXIT_CODES} items); use NotIn with "
-            "the few codes that must not restart, or split the rule",
+            f"{subject}: restart rule {i} lists {len(values)} exit codes "
+            f"({format_pointer(values_at)}: Too many: {len(values)}: must have at most "
+            f"{MAX_EXIT_CODES} items); use NotIn with the few codes that must not restart, or "
+            "split the rule",
             pointer=values_at,
             target="key",
             container=c,

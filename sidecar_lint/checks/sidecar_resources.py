@@ -25,9 +25,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from sidecar_lint.checks.registry import CheckContext, check
 from sidecar_lint.document import Pointer, Target
-from sidecar_lint.findings import Violation
+from sidecar_lint.model import ContainerView, Violation, Workload
 from sidecar_lint.quantity import QuantityError, format_quantity, quantity_from_manifest
-from sidecar_lint.workload import ContainerView, Workload
 
 RESOURCES = ("cpu", "memory")
 SECTIONS = ("requests", "limits")

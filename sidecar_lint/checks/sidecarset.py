@@ -16,8 +16,7 @@ from typing import Any
 from sidecar_lint.bounded import bounded_text
 from sidecar_lint.checks.registry import CheckContext, check
 from sidecar_lint.document import Pointer
-from sidecar_lint.findings import Violation
-from sidecar_lint.workload import ContainerView, Role, Workload
+from sidecar_lint.model import ContainerView, Role, Violation, Workload
 
 _NAME = re.compile(r"^[a-zA-Z0-9-]+$")
 _INJECT_POLICIES = ("BeforeAppContainer", "AfterAppContainer")

@@ -9,8 +9,8 @@ from typing import Any
 from sidecar_lint.bounded import bounded_text
 from sidecar_lint.checks.registry import CheckContext, check
 from sidecar_lint.document import Document, Pointer, RawRange, Span
-from sidecar_lint.findings import Violation
 from sidecar_lint.loader import RENDER_HINT, LoadedSource
+from sidecar_lint.model import Violation
 
 
 @check("invalid_yaml", scope="source")

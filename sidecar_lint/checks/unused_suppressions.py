@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from sidecar_lint.checks.registry import CheckContext, check
-from sidecar_lint.findings import Severity, Violation
+from sidecar_lint.findings import Severity
+from sidecar_lint.model import Violation
 from sidecar_lint.suppressions import FileSuppressions, KnownRules, unknown_selectors
 
 

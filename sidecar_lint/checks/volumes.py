@@ -52,8 +52,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from sidecar_lint.checks.registry import CheckContext, check
-from sidecar_lint.findings import Violation, format_pointer
-from sidecar_lint.workload import ContainerView, Workload, get_at
+from sidecar_lint.model import ContainerView, Violation, Workload
+from sidecar_lint.pointers import format_pointer, get_at
 
 ISTIO_USER_VOLUME = "sidecar.istio.io/userVolume"
 ISTIO_USER_VOLUME_MOUNT = "sidecar.istio.io/userVolumeMount"

@@ -1,0 +1,175 @@
+"""The records checks work with: workloads, their containers and roles, and violations.
+
+These are plain data, shared by the modules that build them
+(:mod:`sidecar_lint.workload` finds pod templates, :mod:`sidecar_lint.roles`
+classifies containers), the checks that read them, and the engine that turns
+violations into findings. Keeping them here, with no behaviour beyond simple
+accessors, lets each of those import the records without importing the others.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from sidecar_lint.document import Document, ObjectRef, Pointer, Span, Target
+from sidecar_lint.findings import Fix, Severity
+
+DEFAULT_CONTAINER_ANNOTATION = "kubectl.kubernetes.io/default-container"
+
+
+class Role(str, Enum):
+    """What a container is for, as far as the manifest shows."""
+
+    MAIN = "main"
+    SIDECAR = "sidecar"
+    NATIVE_SIDECAR = "native-sidecar"
+    INIT = "init"
+    EPHEMERAL = "ephemeral"
+    UNKNOWN = "unknown"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True)
+class WorkloadKind:
+    """Where one kind keeps its pod template.
+
+    ``template`` is a JSONPath to the pod template (an object with
+    ``metadata`` and ``spec``); ``$`` means the object is itself the pod.
+    ``completes`` says whether its pods run to completion (Jobs) — ``None``
+    means "decide from the pod's ``restartPolicy``" (bare Pods).
+    ``extra_spec_fields`` are keys a kind adds to its pod spec (Knative), and
+    ``extra_container_fields`` keys it adds to each container (SidecarSet).
+    ``injects_sidecars`` marks kinds whose containers are injected into other
+    pods, so every regular container of theirs is a sidecar.
+    """
+
+    group: str
+    kind: str
+    template: str
+    completes: bool | None = False
+    extra_spec_fields: frozenset[str] = frozenset()
+    extra_container_fields: frozenset[str] = frozenset()
+    injects_sidecars: bool = False
+
+    def matches(self, api_version: str) -> bool:
+        """Match on API group only: every version of a kind keeps its template alike."""
+        group = api_version.rpartition("/")[0] if "/" in api_version else ""
+        return self.group == "*" or group == self.group
+
+
+@dataclass(frozen=True)
+class ContainerView:
+    """One container of a pod template, with its role and the reasons for it."""
+
+    name: str
+    list_key: str
+    index: int
+    pointer: Pointer  # absolute, from the document root
+    spec: Mapping[str, Any]
+    role: Role
+    reasons: tuple[str, ...]
+    sidecar_kind: str | None = None  # catalogue category, e.g. "log-shipper"
+    sidecar_title: str | None = None  # e.g. "Istio proxy"
+
+    @property
+    def is_sidecar(self) -> bool:
+        """Legacy (regular-container) or native sidecar."""
+        return self.role in (Role.SIDECAR, Role.NATIVE_SIDECAR)
+
+    @property
+    def image(self) -> str | None:
+        image = self.spec.get("image")
+        return image if isinstance(image, str) else None
+
+    def at(self, *rest: Any) -> Pointer:
+        """A pointer below this container, e.g. ``c.at("resources", "limits")``."""
+        return (*self.pointer, *rest)
+
+    def label(self) -> str:
+        """``'istio-proxy'`` or ``initContainers[2]`` when the name is missing."""
+        return f"'{self.name}'" if self.name else f"{self.list_key}[{self.index}]"
+
+
+@dataclass(frozen=True)
+class Workload:
+    """A pod template seen through one object, with every container classified."""
+
+    document: Document
+    kind: WorkloadKind
+    template_pointer: Pointer
+    spec_pointer: Pointer
+    spec: Mapping[str, Any]
+    metadata: Mapping[str, Any]
+    containers: tuple[ContainerView, ...] = field(default_factory=tuple)
+
+    @property
+    def ref(self) -> ObjectRef:
+        return self.document.ref
+
+    @property
+    def annotations(self) -> Mapping[str, Any]:
+        """The pod's annotations (the template's, which is what the pods get)."""
+        value = self.metadata.get("annotations")
+        return value if isinstance(value, dict) else {}
+
+    @property
+    def runs_to_completion(self) -> bool:
+        """Jobs always do; a bare Pod does when its ``restartPolicy`` is Never/OnFailure."""
+        if self.kind.completes is not None:
+            return self.kind.completes
+        return self.spec.get("restartPolicy") in ("Never", "OnFailure")
+
+    def by_role(self, *roles: Role) -> list[ContainerView]:
+        return [c for c in self.containers if c.role in roles]
+
+    def in_list(self, list_key: str) -> list[ContainerView]:
+        return [c for c in self.containers if c.list_key == list_key]
+
+    @property
+    def mains(self) -> list[ContainerView]:
+        return self.by_role(Role.MAIN)
+
+    @property
+    def sidecars(self) -> list[ContainerView]:
+        return self.by_role(Role.SIDECAR, Role.NATIVE_SIDECAR)
+
+    def spec_at(self, *rest: Any) -> Pointer:
+        """A pointer below the pod spec."""
+        return (*self.spec_pointer, *rest)
+
+
+#: Assigns roles to the containers of a workload (see :mod:`sidecar_lint.roles`).
+Classifier = Callable[[Workload], Iterable[ContainerView]]
+
+
+def raw_containers(spec: Mapping[str, Any], list_key: str) -> list[tuple[int, dict[str, Any]]]:
+    """The well-formed entries of one container list (wrong types are skipped here
+    and reported by the validity rules, never crash a check)."""
+    items = spec.get(list_key)
+    if not isinstance(items, list):
+        return []
+    return [(i, c) for i, c in enumerate(items) if isinstance(c, dict)]
+
+
+@dataclass(frozen=True)
+class Violation:
+    """What a check reports: a message and where, by pointer or (rarely) by span.
+
+    Checks never compute positions; the engine resolves ``pointer`` against
+    the document's span table. ``span`` is only for problems that have no
+    node to point at (a parse error).
+    """
+
+    message: str
+    pointer: Pointer | None = None
+    target: Target = "value"
+    container: ContainerView | None = None
+    span: Span | None = None
+    document: Document | None = None
+    fix: Fix | None = None
+    severity: Severity | None = None  # this finding's own severity, when it differs
