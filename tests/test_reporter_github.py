@@ -11,17 +11,21 @@ from pathlib import Path
 
 import pytest
 
+from sidecar_lint.changes import Changes
 from sidecar_lint.cli import main
 from sidecar_lint.document import ObjectRef, Span
 from sidecar_lint.engine import RunResult
 from sidecar_lint.findings import Finding, Severity, Suppression
 from sidecar_lint.reporters.github import (
     LIMITS,
+    annotation_order,
     command,
     escape_data,
     escape_property,
     guard_commands,
+    not_annotated_note,
     render_github,
+    select_annotations,
 )
 from sidecar_lint.reporters.sarif import identity_relpath
 
@@ -246,3 +250,87 @@ def test_suppressed_findings_are_not_annotated() -> None:
     assert (
         render_github(RunResult(findings=[accepted], suppressed=[accepted]), identity_relpath) == ""
     )
+
+
+# --------------------------------------------------------------------------- pull requests
+
+
+def _annotated_paths(text: str) -> list[str]:
+    return re.findall(r"^::\w+ file=([^,]+),", text, flags=re.MULTILINE)
+
+
+def test_order_is_changed_lines_then_changed_files_then_severity() -> None:
+    changes = Changes(frozenset({"a.yaml", "b.yaml"}), {"a.yaml": ((5, 7),)})
+    findings = [
+        _finding(Severity.ERROR, "old error", path="c.yaml", line=1),
+        _finding(Severity.NOTE, "note on a changed line", path="a.yaml", line=6),
+        _finding(Severity.ERROR, "error in a changed file", path="a.yaml", line=20),
+        _finding(Severity.WARNING, "warning in a changed file", path="b.yaml", line=1),
+        _finding(Severity.ERROR, "error on a changed line", path="a.yaml", line=7),
+    ]
+    ordered = annotation_order(findings, identity_relpath, changes)
+    assert [f.message for f in ordered] == [
+        "error on a changed line",
+        "note on a changed line",
+        "error in a changed file",
+        "warning in a changed file",
+        "old error",
+    ]
+    # Without a pull request: most severe first, then by file and position, as before.
+    assert [f.message for f in annotation_order(findings, identity_relpath, None)] == [
+        "error on a changed line",
+        "error in a changed file",
+        "old error",
+        "warning in a changed file",
+        "note on a changed line",
+    ]
+
+
+def test_a_new_finding_is_annotated_despite_many_old_ones() -> None:
+    old = [_finding(path=f"old/{n:02d}.yaml") for n in range(20)]
+    new = _finding(Severity.ERROR, "new", path="zz/new.yaml", line=4)
+    result = RunResult(findings=[*old, new])
+    changes = Changes(frozenset({"zz/new.yaml"}), {"zz/new.yaml": ((4, 4),)})
+    plain = render_github(result, identity_relpath)
+    assert "zz/new.yaml" not in _annotated_paths(plain)  # today's order misses it
+    text = render_github(result, identity_relpath, changes)
+    assert _annotated_paths(text)[0] == "zz/new.yaml"
+    assert len(_annotated_paths(text)) == LIMITS["error"]
+    closing = [x for x in _lines(text) if x.startswith("::notice")][-1]
+    left = 21 - LIMITS["error"]
+    assert f"{left} more findings were not annotated" in closing
+    assert "(none of them in files this pull request changes)" in closing
+    for where in ("text log", "job summary", "SARIF upload"):
+        assert where in closing
+
+
+def test_the_notice_counts_left_out_findings_in_changed_files() -> None:
+    findings = [_finding(path=f"pr/{n:02d}.yaml") for n in range(12)]
+    changes = Changes(frozenset(f"pr/{n:02d}.yaml" for n in range(12)))
+    selection = select_annotations(RunResult(findings=findings), identity_relpath, changes)
+    assert (len(selection.kept), selection.left_out, selection.left_out_changed) == (
+        LIMITS["error"],
+        12 - LIMITS["error"],
+        12 - LIMITS["error"],
+    )
+    note = not_annotated_note(selection, changes)
+    assert note is not None and f"({12 - LIMITS['error']} of them in files this pull" in note
+    assert not_annotated_note(select_annotations(RunResult(), identity_relpath), None) is None
+
+
+def test_the_summary_says_what_was_not_annotated(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    many = "".join(POD.replace("name: web}", f"name: web{n}}}") + "---\n" for n in range(12))
+    (tmp_path / "pods.yaml").write_text(many)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    argv = ["--select", "SL101", "--sarif-root", ".", "--no-cache", "pods.yaml"]
+    assert main([*argv, "--format", "github", "--format", "markdown:summary.md"]) == 1
+    summary = (tmp_path / "summary.md").read_text()
+    left = 12 - LIMITS["error"]
+    assert f"> {left} more findings were not annotated" in summary
+    assert f"{left} more findings were not annotated" in capsys.readouterr().out
+    # Without annotations in the run, the summary has nothing to say about them.
+    assert main([*argv, "--format", "markdown:alone.md"]) == 1
+    assert "not annotated" not in (tmp_path / "alone.md").read_text()

@@ -575,3 +575,14 @@ def test_long_rationale_is_cut_to_githubs_limit() -> None:
     assert desc["fullDescription"]["text"].endswith("more.")
     assert len(desc["shortDescription"]["text"]) <= 1024
     assert desc["shortDescription"]["text"].endswith("word…")
+
+
+# --------------------------------------------------------------------------- placement warnings
+
+
+def test_location_warnings_name_the_reports() -> None:
+    finding = _run(("-", POD), select=("SL101",)).findings[0]
+    paths = RepoPaths("/repo", "/repo")
+    (line,) = sarif.location_warnings([finding, finding], paths, "SARIF and the GitLab report")
+    assert "'stdin' in SARIF and the GitLab report" in line
+    assert sarif.location_warnings([], paths, "SARIF") == []

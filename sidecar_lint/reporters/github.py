@@ -1,10 +1,15 @@
 """GitHub Actions workflow commands: findings as annotations on the changed files.
 
 GitHub keeps at most 10 error, 10 warning and 10 notice annotations per step
-(and 50 per job), so this reporter sends the most severe findings first, at
-most :data:`LIMITS` of each kind, and closes with one notice saying how many
-were left out. The whole block sits in a collapsed log group, so a job log
-that also shows the text report stays readable.
+(and 50 per job), so this reporter chooses: in a pull request, findings on
+the lines it changes first, then in the files it changes, then the rest;
+within each, the most severe first. At most :data:`LIMITS` of each kind are
+sent, and one closing notice says how many were left out and where they all
+are. The whole block sits in a collapsed log group, so a job log that also
+shows the text report stays readable.
+
+What the pull request changes is data (:class:`~sidecar_lint.changes.Changes`)
+that the command line gets from git; this module only formats.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from sidecar_lint.changes import Changes
 from sidecar_lint.engine import RunResult
 from sidecar_lint.findings import Finding, Severity
 
@@ -73,48 +79,108 @@ def _finding_annotation(f: Finding, relpath: Callable[[str], str | None]) -> Ann
     return Annotation(kind, line)
 
 
-def select_annotations(
-    result: RunResult, relpath: Callable[[str], str | None]
-) -> tuple[list[Annotation], int]:
-    """The annotations to emit, most severe first, and how many were left out.
+@dataclass(frozen=True)
+class Selection:
+    """The annotations to emit and what was left out (for the notice and the summary)."""
 
-    Suppressed findings are never annotated.
+    kept: list[Annotation]
+    left_out: int
+    #: Of those left out, how many are on files the pull request changes.
+    left_out_changed: int = 0
+
+
+def annotation_order(
+    findings: list[Finding], relpath: Callable[[str], str | None], changes: Changes | None
+) -> list[Finding]:
+    """Findings in the order they claim annotation slots.
+
+    With ``changes``: findings on changed lines, then in changed files, then
+    the rest; most severe first within each, then by file and position.
+    Without: most severe first.
+    """
+
+    def tier(f: Finding) -> int:
+        if changes is None:
+            return 0
+        rel = relpath(f.path)
+        if rel is None or rel not in changes.files:
+            return 2
+        return 0 if changes.touches(rel, f.span.start_line, f.span.end_line) else 1
+
+    return sorted(findings, key=lambda f: (tier(f), -f.severity.rank, f.sort_key()))
+
+
+def select_annotations(
+    result: RunResult,
+    relpath: Callable[[str], str | None],
+    changes: Changes | None = None,
+) -> Selection:
+    """The annotations to emit, in :func:`annotation_order`, and how many were left out.
+
+    Files that could not be read come before every finding. Suppressed
+    findings are never annotated.
     """
     candidates = [
-        Annotation("error", command("error", text, title="sidecar-lint: file not read"))
+        (Annotation("error", command("error", text, title="sidecar-lint: file not read")), False)
         for text in result.errors
     ]
     active = [f for f in result.findings if f.suppression is None]
-    ordered = sorted(active, key=lambda f: (-f.severity.rank, f.sort_key()))
-    candidates += [_finding_annotation(f, relpath) for f in ordered]
+    for f in annotation_order(active, relpath, changes):
+        changed = changes is not None and relpath(f.path) in changes.files
+        candidates.append((_finding_annotation(f, relpath), changed))
     used = dict.fromkeys(LIMITS, 0)
     kept: list[Annotation] = []
-    for item in candidates:
+    left_out_changed = 0
+    for item, changed in candidates:
         if used[item.kind] < LIMITS[item.kind]:
             used[item.kind] += 1
             kept.append(item)
-    return kept, len(candidates) - len(kept)
+        elif changed:
+            left_out_changed += 1
+    return Selection(kept, len(candidates) - len(kept), left_out_changed)
 
 
-def render_github(result: RunResult, relpath: Callable[[str], str | None]) -> str:
-    """Workflow commands for the run; empty when there is nothing to report."""
-    kept, left_out = select_annotations(result, relpath)
+def not_annotated_note(selection: Selection, changes: Changes | None) -> str | None:
+    """One sentence on what was not annotated and where to see everything (else None)."""
+    left_out = selection.left_out
+    if not left_out:
+        return None
+    noun = "finding was" if left_out == 1 else "findings were"
+    where = ""
+    if changes is not None:
+        where = (
+            f" ({selection.left_out_changed} of them in files this pull request changes)"
+            if selection.left_out_changed
+            else " (none of them in files this pull request changes)"
+        )
+    return (
+        f"{left_out} more {noun} not annotated{where}: GitHub shows at most 10 errors, "
+        "10 warnings and 10 notices per step. Every finding is in the full text log of this "
+        "step, and in the job summary (Markdown report) and the code scanning results "
+        "(SARIF upload) when the workflow writes them."
+    )
+
+
+def render_github(
+    result: RunResult,
+    relpath: Callable[[str], str | None],
+    changes: Changes | None = None,
+) -> str:
+    """Workflow commands for the run; empty when there is nothing to report.
+
+    ``changes`` (a pull request's changed files and lines) decides which
+    findings get the limited annotation slots first.
+    """
+    selection = select_annotations(result, relpath, changes)
+    kept = selection.kept
     if not kept:
         return ""
     total = sum(1 for f in result.findings if f.suppression is None) + len(result.errors)
     out = [f"::group::sidecar-lint: {len(kept)} of {total} annotated"]
     out += [item.line for item in kept]
-    if left_out:
-        noun = "finding was" if left_out == 1 else "findings were"
-        out.append(
-            command(
-                "notice",
-                f"{left_out} more {noun} not annotated: GitHub shows at most 10 errors, "
-                "10 warnings and 10 notices per step. The job log, the SARIF report or "
-                "the Markdown summary has all of them.",
-                title="sidecar-lint",
-            )
-        )
+    note = not_annotated_note(selection, changes)
+    if note:
+        out.append(command("notice", note, title="sidecar-lint"))
     out.append("::endgroup::")
     return "\n".join(out) + "\n"
 

@@ -72,8 +72,14 @@ def render_markdown(
     relpath: Callable[[str], str | None],
     blob_url: str | None = None,
     rule_url: Callable[[str], str | None] | None = None,
+    not_annotated: str | None = None,
 ) -> str:
-    """The summary as GitHub-flavoured Markdown."""
+    """The summary as GitHub-flavoured Markdown.
+
+    ``not_annotated`` is the GitHub reporter's sentence on findings that got
+    no annotation in the same run; it is quoted under the totals, so a reader
+    of the pull request learns that the annotations are not everything.
+    """
     s = result.summary
     findings = [f for f in result.findings if f.suppression is None]
     suppressed = len(result.suppressed) + len(result.findings) - len(findings)
@@ -94,6 +100,8 @@ def render_markdown(
         out.append(f"**No problems** in {scope}.")
     if suppressed:
         out[-1] += f" {_plural(suppressed, 'finding')} suppressed in source or by the baseline."
+    if not_annotated:
+        out += ["", f"> {escape(not_annotated)}"]
     if result.errors:
         out += ["", f"**{_plural(len(result.errors), 'file')} could not be read:**", ""]
         out += [f"- {escape(e)}" for e in result.errors]

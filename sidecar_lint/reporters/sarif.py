@@ -80,6 +80,37 @@ def artifact_location(path: str, paths: RepoPaths) -> dict[str, str]:
     return {"uri": Path(paths.absolute(path)).as_uri()}
 
 
+def location_warnings(findings: Iterable[Finding], paths: RepoPaths, report: str) -> list[str]:
+    """Why some results of ``report`` cannot be placed in the repository: one line per cause.
+
+    A file outside the root gets an absolute location, and standard input
+    without ``--stdin-filename`` a made-up name; code scanning (or GitLab)
+    shows neither on a file. Empty when every finding has a repository path.
+    """
+    outside: list[str] = []
+    stdin = False
+    for f in findings:
+        if f.path == STDIN_PATH:
+            stdin = True
+        elif paths.relative(f.path) is None and f.path not in outside:
+            outside.append(f.path)
+    root = paths.absolute(paths.root)
+    warnings = []
+    if outside:
+        files = "1 file" if len(outside) == 1 else f"{len(outside)} files"
+        warnings.append(
+            f"{files} outside the repository root {root} (first: {outside[0]}) get absolute "
+            f"locations in {report}, which code scanning and GitLab cannot place on a file; "
+            "lint from inside the repository or set --sarif-root"
+        )
+    if stdin:
+        warnings.append(
+            f"standard input is named 'stdin' in {report}, which code scanning and GitLab "
+            "cannot place on a file; give its path in the repository with --stdin-filename"
+        )
+    return warnings
+
+
 # --------------------------------------------------------------------------- rules
 
 
@@ -222,7 +253,7 @@ def _snake(location: dict[str, str]) -> dict[str, str]:
     return {"uri_base_id" if k == "uriBaseId" else k: v for k, v in location.items()}
 
 
-def _identities(findings: Iterable[Finding], paths: RepoPaths) -> list[str]:
+def result_identities(findings: Iterable[Finding], paths: RepoPaths) -> list[str]:
     """One identity per finding; repeats in one run get ``:2``, ``:3``… in report order."""
     seen: dict[str, int] = {}
     out: list[str] = []
@@ -252,7 +283,7 @@ def build_log(result: RunResult, kubernetes_version: str, paths: RepoPaths) -> A
     )
     # Suppressed findings stay in the log, marked, so viewers can show them as such.
     findings = sorted([*result.findings, *result.suppressed], key=Finding.sort_key)
-    identities = _identities(findings, paths)
+    identities = result_identities(findings, paths)
     results = [
         _result(f, index, paths, ident, om) for f, ident in zip(findings, identities, strict=True)
     ]
