@@ -35,6 +35,7 @@ from sidecar_lint.versions import DEFAULT_KUBERNETES_VERSION
 if TYPE_CHECKING:
     from sidecar_lint.cache import Cache
     from sidecar_lint.catalogue import RuleMeta
+    from sidecar_lint.changes import Changes as PullRequestChanges
     from sidecar_lint.document import ObjectRef
     from sidecar_lint.parallel import Profile
 
@@ -43,7 +44,7 @@ ObjectSeen = tuple[str, int, "ObjectRef"]
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 FAIL_ON = ("error", "warning", "note", "none")
-FORMATS = ("auto", "text", "json", "sarif", "github", "markdown", "junit")
+FORMATS = ("auto", "text", "json", "sarif", "github", "markdown", "junit", "gitlab")
 
 
 class UsageError(Exception):
@@ -357,6 +358,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             )
     ctx = _RenderContext(result, args, str(version), lines, objects, out)
     unwritten += _write_outputs(outputs, ctx)
+    for warning in _location_warnings(outputs, ctx):  # once per cause, whatever the formats
+        err.write(f"sidecar-lint: warning: {escape_surrogates(warning)}\n")
     if unwritten:  # each file was written whole or not at all; the others are in place
         for message in unwritten:
             err.write(f"sidecar-lint: error: {escape_surrogates(message)}\n")
@@ -604,6 +607,7 @@ class _RenderContext:
     lines: dict[str, dict[int, str]]  # path -> the source lines findings start on
     objects: list[ObjectSeen]  # every Kubernetes object linted, for JUnit
     out: TextIO
+    annotating: bool = False  # github annotations are among the outputs
 
     @cached_property
     def paths(self) -> RepoPaths:
@@ -611,6 +615,27 @@ class _RenderContext:
 
         root = getattr(self.args, "sarif_root", None)
         return RepoPaths(root if root is not None else repository_root())
+
+    @cached_property
+    def changes(self) -> PullRequestChanges | None:
+        """What the pull request changes (GITHUB_BASE_REF set), for annotation order."""
+        if not os.environ.get("GITHUB_BASE_REF"):
+            return None
+        from sidecar_lint.changes import pull_request_changes
+
+        return pull_request_changes(os.environ, self.paths)
+
+
+def _location_warnings(outputs: Sequence[OutputSpec], ctx: _RenderContext) -> list[str]:
+    """SARIF or GitLab results that cannot be placed on a repository file, one line per cause."""
+    names = {"sarif": "SARIF", "gitlab": "the GitLab report"}
+    reports = [names[f] for f in dict.fromkeys(spec.format for spec in outputs) if f in names]
+    if not reports:
+        return []
+    from sidecar_lint.reporters.sarif import location_warnings
+
+    found = [*ctx.result.findings, *ctx.result.suppressed]
+    return location_warnings(found, ctx.paths, " and ".join(reports))
 
 
 def _write_outputs(outputs: Sequence[OutputSpec], ctx: _RenderContext) -> list[str]:
@@ -621,6 +646,7 @@ def _write_outputs(outputs: Sequence[OutputSpec], ctx: _RenderContext) -> list[s
     """
     from sidecar_lint import output  # looked up at call time, so tests can watch the writes
 
+    ctx.annotating = any(spec.format == "github" for spec in outputs)
     rendered = [(spec, _render(spec, ctx)) for spec in outputs]
     unwritten: list[str] = []
     for spec, text in rendered:
@@ -648,19 +674,34 @@ def _render(spec: OutputSpec, ctx: _RenderContext) -> str:
     if spec.format == "github":
         from sidecar_lint.reporters.github import render_github
 
-        return render_github(result, ctx.paths.relative)
+        return render_github(result, ctx.paths.relative, ctx.changes)
     if spec.format == "markdown":
         from sidecar_lint.reporters.markdown import blob_base, render_markdown
         from sidecar_lint.reporters.sarif import rule_help_uri
 
         urls = {rule.code: rule_help_uri(rule) for rule in result.rules}
-        return render_markdown(result, version, ctx.paths.relative, blob_base(os.environ), urls.get)
+        relpath, blob = ctx.paths.relative, blob_base(os.environ)
+        return render_markdown(result, version, relpath, blob, urls.get, _not_annotated(ctx))
+    if spec.format == "gitlab":
+        from sidecar_lint.reporters.gitlab import render_gitlab
+
+        return render_gitlab(result, ctx.paths)
     if spec.format == "junit":
         from sidecar_lint.reporters.junit import ObjectEntry, render_junit
 
         objects = [ObjectEntry(path, index, ref) for path, index, ref in ctx.objects]
         return render_junit(result, ctx.paths.relative, objects)
     return _render_text(spec, ctx)
+
+
+def _not_annotated(ctx: _RenderContext) -> str | None:
+    """The GitHub reporter's note on findings left without an annotation in this run."""
+    if not ctx.annotating:
+        return None
+    from sidecar_lint.reporters.github import not_annotated_note, select_annotations
+
+    selection = select_annotations(ctx.result, ctx.paths.relative, ctx.changes)
+    return not_annotated_note(selection, ctx.changes)
 
 
 def _render_text(spec: OutputSpec, ctx: _RenderContext) -> str:
