@@ -477,6 +477,11 @@ class LoadedConfig:
     locate: Locator | None = field(default=None, compare=False, repr=False)
 
     @property
+    def name(self) -> str:
+        """The file as messages name it, or ``configuration`` when there is none."""
+        return str(self.path) if self.path is not None else "configuration"
+
+    @property
     def base_dir(self) -> Path:
         return self.path.parent if self.path is not None else Path.cwd()
 
@@ -485,9 +490,8 @@ class LoadedConfig:
 
     def where(self, pointer: Pointer) -> str:
         """``file:line:col`` of a key, for errors found after validation (else the file)."""
-        name = str(self.path) if self.path else "configuration"
         position = self.locate(pointer) if self.locate is not None else ""
-        return f"{name}:{position}" if position else name
+        return f"{self.name}:{position}" if position else self.name
 
     def problem(self, pointer: Pointer, message: str) -> Problem:
         """A problem at ``pointer`` of this file, for :func:`report`."""
@@ -551,15 +555,16 @@ def load_config(path: Path) -> LoadedConfig:
 
     Raises :class:`ConfigError` with every problem of the file, in file order.
     """
+    shown = str(path)
     try:
         raw_text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as err:
-        raise ConfigError(f"{path}: cannot read configuration: {err}") from err
+        raise ConfigError(f"{shown}: cannot read configuration: {err}") from err
     problems: list[Problem] = []
     if path.name == PYPROJECT:
-        data, locate = _from_pyproject(path, raw_text)
+        data, locate = _from_pyproject(shown, raw_text)
     else:
-        data, locate = _from_yaml(path, raw_text, problems)
+        data, locate = _from_yaml(shown, raw_text, problems)
         data = _as_written(data, locate)
     config: Config | None = None
     try:
@@ -567,7 +572,7 @@ def load_config(path: Path) -> LoadedConfig:
     except ValidationError as err:
         problems += [problem_from(e, locate) for e in err.errors()]
     if problems:
-        raise ConfigError(*report(path, problems))
+        raise ConfigError(*report(shown, problems))
     assert config is not None
     return LoadedConfig(config, path, locate)
 
@@ -585,10 +590,10 @@ def resolve_config(explicit: str | None, isolated: bool, cwd: Path | None = None
     return load_config(found) if found is not None else LoadedConfig()
 
 
-def _from_yaml(path: Path, text: str, problems: list[Problem]) -> tuple[Any, Locator]:
+def _from_yaml(path: str, text: str, problems: list[Problem]) -> tuple[Any, Locator]:
     from sidecar_lint.loader import load_source
 
-    loaded = load_source(SourceFile(str(path), text))
+    loaded = load_source(SourceFile(path, text))
     if loaded.problems:  # nothing can be validated: report how the file fails to read
         raise ConfigError(
             *(
@@ -604,10 +609,10 @@ def _from_yaml(path: Path, text: str, problems: list[Problem]) -> tuple[Any, Loc
     for dup in doc.duplicate_keys:
         line, col = dup.second[0] + 1, dup.second[1] + 1
         problems.append(Problem(dup.mapping, f"duplicate key {dup.key!r}", (line, col), bare=True))
-    return doc.data, _YamlLocator(str(path), loaded.source.text, doc)
+    return doc.data, _YamlLocator(path, loaded.source.text, doc)
 
 
-def _from_pyproject(path: Path, text: str) -> tuple[Any, Locator]:
+def _from_pyproject(path: str, text: str) -> tuple[Any, Locator]:
     toml = _toml()
     try:
         data = toml.loads(text)

@@ -129,7 +129,7 @@ class Settings:
         return Path(rel).as_posix()
 
     def _where(self) -> str:
-        return str(self.loaded.path) if self.loaded.path else "configuration"
+        return self.loaded.name
 
     def describe(self) -> dict[str, Any]:
         """The effective configuration, for ``--show-config``."""
@@ -195,7 +195,7 @@ def resolve_settings(loaded: LoadedConfig, flags: FlagValues) -> Settings:
     then the file's in file order, each with its position.
     """
     cfg = loaded.config
-    where = str(loaded.path) if loaded.path else "configuration"
+    where = loaded.name
     flag_errors: list[str] = []
     problems: list[Problem] = []
     version_text = flags.kubernetes_version or cfg.kubernetes_version or DEFAULT_KUBERNETES_VERSION

@@ -203,3 +203,49 @@ def test_limits_from_the_command_line(tmp_path: Path) -> None:
     (finding,) = json.loads(proc.stdout)["findings"]
     assert finding["code"] == "SL001" and "above the 100 bytes limit" in finding["message"]
     assert cli(root, "--max-depth", "0", ".").returncode == 2
+
+
+def test_every_configuration_mistake_is_one_line_in_file_order(tmp_path: Path) -> None:
+    from tests.test_config import SIX_MISTAKES
+
+    root = repo(tmp_path, SIX_MISTAKES)
+    proc = cli(root, ".")
+    assert proc.returncode == 2 and proc.stdout == ""
+    lines = proc.stderr.splitlines()
+    assert [line.split(": ")[3] for line in lines] == [
+        "kubernetesVersion",
+        "failOn",
+        "selct",
+        "rules.SL401.severity",
+        "rules.SL401.parms",
+        "sidecars",
+    ]
+    positions = [line.split(": ")[2].rsplit(":", 2)[1:] for line in lines]
+    assert positions == [["1", "1"], ["2", "1"], ["3", "1"], ["6", "5"], ["7", "5"], ["8", "1"]]
+    assert all(
+        line.startswith(f"sidecar-lint: error: {root}/.sidecar-lint.yaml:") for line in lines
+    )
+    assert '"1.30"' in lines[0] and "'fatal' is not a severity" in lines[3]
+
+
+def test_pyproject_mistakes_through_the_command_line(tmp_path: Path) -> None:
+    root = repo(tmp_path)
+    (root / "pyproject.toml").write_text(
+        '[tool.sidecar-lint]\nfailOn = "loud"\n\n[tool.sidecar-lint.rules.SL201]\nseverity = 1\n'
+    )
+    proc = cli(root, ".")
+    assert proc.returncode == 2
+    assert proc.stderr.splitlines() == [
+        f'sidecar-lint: error: {root}/pyproject.toml:2:1: failOn: "loud" is not a failOn level; '
+        "use error, warning, note or none",
+        f"sidecar-lint: error: {root}/pyproject.toml:5:1: rules.SL201.severity: 1 is not a "
+        "severity; use error, warning, note or off",
+    ]
+
+
+def test_unquoted_severity_off_turns_the_rule_off(tmp_path: Path) -> None:
+    root = repo(tmp_path, "select: [SL201]\nrules:\n  SL201:\n    severity: off\n")
+    proc = cli(root, ".")
+    assert proc.returncode == 0, proc.stderr
+    assert codes(proc) == []
+    assert "SL201" in json.loads(cli(root, "--show-config").stdout)["disabled"]
