@@ -1,7 +1,7 @@
 """Check implementations, registered by name; rule files refer to them by that name.
 
 A check is a pure generator: it reads a workload view (or a document, or a
-whole loaded file) and yields :class:`~sidecar_lint.findings.Violation`
+whole loaded file) and yields :class:`~sidecar_lint.model.Violation`
 objects that point at a path. It never parses YAML, never prints, and never
 computes a position.
 """
@@ -100,8 +100,3 @@ def _load_builtins() -> None:
 def get_check(name: str) -> CheckSpec | None:
     _load_builtins()
     return _REGISTRY.get(name)
-
-
-def registered_checks() -> dict[str, CheckSpec]:
-    _load_builtins()
-    return dict(_REGISTRY)
