@@ -2,7 +2,9 @@
 
 Which kinds carry a pod template, and where, is data: a table of API group,
 kind and JSONPath. Users can add their own kinds (configuration), and rules
-never need to know about Deployments or CronJobs.
+never need to know about Deployments or CronJobs. The records built here
+(:class:`~sidecar_lint.model.Workload` and its containers) live in
+:mod:`sidecar_lint.model`, which :mod:`sidecar_lint.roles` shares.
 """
 
 from __future__ import annotations
