@@ -1,9 +1,13 @@
 """Command line: ``sidecar-lint [OPTIONS] [PATH...]``.
 
 Exit codes: 0 nothing at or above ``--fail-on``; 1 findings at or above it;
-2 a usage, configuration or internal error, a path that does not exist or a
-file that could not be read (every report is still written), or a report
-that could not be written.
+2 a usage, configuration or internal error, a path that does not exist, a
+file that could not be read or standard input without content (every report
+is still written), or a report that could not be written.
+
+A path that could not be read is one line on standard error when the text
+report goes to standard output (which then only counts them in its summary
+line); machine-readable reports record such paths themselves.
 """
 
 from __future__ import annotations
@@ -56,7 +60,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="sidecar-lint",
         description="Lint Kubernetes manifests for sidecar mistakes and invalid fields.",
         epilog="Exit status: 0 clean, 1 findings at or above --fail-on, 2 a usage error, a path "
-        "that does not exist, a file that cannot be read or a report that cannot be written.",
+        "that does not exist, a file that cannot be read, empty standard input (see "
+        "--allow-empty) or a report that cannot be written.",
     )
     p.add_argument(
         "paths", nargs="*", metavar="PATH", help="files or directories (default: .); - for stdin"
@@ -183,6 +188,13 @@ def build_parser() -> argparse.ArgumentParser:
         default="-",
         metavar="NAME",
         help="name to report for input read from stdin",
+    )
+    p.add_argument(
+        "--allow-empty",
+        action="store_true",
+        help="accept standard input without any YAML content (nothing but whitespace, "
+        "comments and --- markers), which is otherwise an error (exit 2): a failed "
+        "`helm template` piped in without pipefail looks just like that",
     )
     p.add_argument(
         "--jobs",
@@ -323,7 +335,13 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     accepted = load_baseline(Path(args.baseline)) if args.baseline else None
     shard = _shard(args.shard) if getattr(args, "shard", None) else None
     skipped: list[str] = []
-    inputs = discover(args.paths or ["."], settings.excludes, args.stdin_filename, skipped)
+    inputs = discover(
+        args.paths or ["."],
+        settings.excludes,
+        args.stdin_filename,
+        skipped,
+        allow_empty_stdin=getattr(args, "allow_empty", False),
+    )
     for note in skipped:  # not an error, but never silent
         err.write(f"sidecar-lint: note: {escape_surrogates(note)}\n")
     if shard is not None:
@@ -356,6 +374,9 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 f"sidecar-lint: wrote {len(result.findings)} finding(s) to "
                 f"{escape_surrogates(args.write_baseline)}\n"
             )
+    if any(spec.format == "text" and spec.path is None for spec in outputs):
+        for message in result.errors:  # the text report on stdout only counts them
+            err.write(f"sidecar-lint: {escape_surrogates(message)}\n")
     ctx = _RenderContext(result, args, str(version), lines, objects, out)
     unwritten += _write_outputs(outputs, ctx)
     for warning in _location_warnings(outputs, ctx):  # once per cause, whatever the formats
@@ -516,6 +537,10 @@ def _read(item: Input, errors: list[str], limits: Limits = DEFAULT_LIMITS) -> Lo
     try:
         if item.is_stdin:
             raw = sys.stdin.buffer.read()
+            empty = item.content_problem(raw)
+            if empty is not None:
+                errors.append(empty)
+                return None
         else:
             with open(item.path, "rb") as handle:
                 raw = handle.read()
@@ -714,7 +739,12 @@ def _render_text(spec: OutputSpec, ctx: _RenderContext) -> str:
     to_stdout = spec.path is None
     color = to_stdout and _use_color(args.color, ctx.out)
     text = render_text(
-        ctx.result, read_line, color=color, quiet=args.quiet, statistics=args.statistics
+        ctx.result,
+        read_line,
+        color=color,
+        quiet=args.quiet,
+        statistics=args.statistics,
+        list_errors=not to_stdout,  # on stdout they went to stderr instead
     )
     if to_stdout and os.environ.get("GITHUB_ACTIONS") == "true":
         from sidecar_lint.reporters.github import guard_commands

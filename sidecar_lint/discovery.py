@@ -12,6 +12,11 @@ report is written), a dangling or looping symlink with a manifest name is
 read and reported as unreadable, and a named pipe, socket or device met
 while walking is skipped, because reading it could block forever, with a
 note for the caller to show. Named explicitly, such a file is read.
+
+Standard input with no YAML content at all (no bytes, or nothing but
+whitespace, comments and document markers) is what a failed ``helm template``
+piped in without ``pipefail`` leaves; linting it would be a green run on
+nothing, so the command line makes it an error unless ``--allow-empty``.
 """
 
 from __future__ import annotations
@@ -38,10 +43,45 @@ class Input:
     is_stdin: bool = False
     #: Why it cannot be read, when that is known before reading (a path that does not exist).
     problem: str | None = None
+    #: Standard input that must hold some YAML content (the command line without --allow-empty).
+    require_content: bool = False
 
     def unreadable(self) -> str | None:
         """The line to report instead of linting, when discovery already knows it."""
         return f"{self.path}: {self.problem}" if self.problem is not None else None
+
+    def content_problem(self, raw: bytes) -> str | None:
+        """The line to report instead of linting ``raw``, when it must hold content and does not."""
+        if self.require_content and not has_content(raw):
+            return f"{self.path}: {EMPTY_STDIN}"
+        return None
+
+
+#: Why empty standard input is not linted (after the reported name and a colon).
+EMPTY_STDIN = "standard input is empty (pass --allow-empty to accept it)"
+
+
+def has_content(raw: bytes) -> bool:
+    """Whether ``raw`` holds anything but whitespace, comments and document markers.
+
+    A marker line followed by content (``--- {a: 1}``) is content. Bytes that
+    are not UTF-8 are content too: they are for the loader to report.
+    """
+    if not raw.strip():
+        return False
+    text = raw.decode("utf-8", "replace").lstrip("\ufeff")
+    return not all(_without_content(line) for line in text.splitlines())
+
+
+def _without_content(line: str) -> bool:
+    """A blank line, a comment, or a bare ``---`` or ``...`` (with a comment at most)."""
+    stripped = line.strip()
+    if stripped.startswith(("---", "...")):
+        rest = stripped[3:]
+        if rest and rest[0] not in " \t":
+            return False  # ``---foo`` is a plain scalar
+        stripped = rest.strip()
+    return not stripped or stripped.startswith("#")
 
 
 class DiscoveryError(Exception):
@@ -57,8 +97,12 @@ def discover(
     excludes: Iterable[str] = (),
     stdin_name: str = "-",
     skipped: list[str] | None = None,
+    allow_empty_stdin: bool = True,
 ) -> list[Input]:
     """Expand command-line paths into a sorted, de-duplicated list of inputs.
+
+    With ``allow_empty_stdin`` False, standard input must hold some YAML
+    content (see :meth:`Input.content_problem`).
 
     A path that does not exist is kept as an input whose :attr:`Input.problem`
     says so, so that the run still lints and reports everything else. Files a
@@ -70,7 +114,8 @@ def discover(
     found: dict[str, Input] = {}
     for raw in paths:
         if raw == STDIN:
-            found.setdefault(STDIN, Input(stdin_name, is_stdin=True))
+            stdin = Input(stdin_name, is_stdin=True, require_content=not allow_empty_stdin)
+            found.setdefault(STDIN, stdin)
             continue
         path = Path(raw)
         try:

@@ -75,13 +75,14 @@ def lint_bytes(
 
 
 def read_input(item: Input) -> bytes | str:
-    """The bytes of one input, or the reason it cannot be read."""
+    """The bytes of one input, or the reason it cannot be read (or, on stdin, is empty)."""
     known = item.unreadable()
     if known is not None:  # a path that does not exist
         return known
     try:
         if item.is_stdin:
-            return sys.stdin.buffer.read()
+            raw = sys.stdin.buffer.read()
+            return item.content_problem(raw) or raw  # empty stdin: a failed render upstream
         with open(item.path, "rb") as handle:
             return handle.read()
     except OSError as exc:

@@ -80,8 +80,12 @@ def test_unknown_selector_and_version_are_usage_errors(tmp_path: Path) -> None:
 
 def test_missing_path_exits_2_after_reporting_it() -> None:
     proc = cli("--format", "text", "does/not/exist.yaml")
-    assert (proc.returncode, proc.stderr) == (2, "")
-    assert "error: does/not/exist.yaml: does not exist" in proc.stdout
+    assert (proc.returncode, proc.stderr) == (
+        2,
+        "sidecar-lint: does/not/exist.yaml: does not exist\n",
+    )
+    assert "error:" not in proc.stdout
+    assert proc.stdout.rstrip().endswith("; 1 path could not be read.")
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root can read any file")
@@ -92,7 +96,7 @@ def test_unreadable_file_is_reported_and_others_still_linted(tmp_path: Path) -> 
     secret.chmod(0)
     proc = cli("--format", "text", str(tmp_path))
     assert proc.returncode == 2
-    assert "secret.yaml: cannot read" in proc.stdout
+    assert "secret.yaml: cannot read" in proc.stderr
     assert "SL101" in proc.stdout
 
 
@@ -186,5 +190,5 @@ def test_dangling_symlink_is_reported_and_others_still_linted(tmp_path: Path) ->
     os.symlink(tmp_path / "gone.yaml", tmp_path / "link.yaml")
     proc = cli("--format", "text", str(tmp_path))
     assert proc.returncode == 2
-    assert "link.yaml: cannot read: No such file or directory" in proc.stdout
+    assert "link.yaml: cannot read: No such file or directory" in proc.stderr
     assert "SL101" in proc.stdout

@@ -356,10 +356,9 @@ def test_bad_limit_values_are_usage_errors(tmp_path: Path, flag: str, value: str
 
 def test_a_path_that_does_not_exist(tmp_path: Path) -> None:
     proc = cli(tmp_path, "missing/pod.yaml")
-    assert (proc.returncode, proc.stderr) == (2, ""), proc.stderr
+    assert (proc.returncode, proc.stderr) == (2, "sidecar-lint: missing/pod.yaml: does not exist\n")
     assert proc.stdout.splitlines() == [
-        "error: missing/pod.yaml: does not exist",
-        "No problems found in 0 files, 0 Kubernetes objects (1 unreadable).",
+        "No problems found in 0 files, 0 Kubernetes objects; 1 path could not be read.",
     ]
 
 
@@ -371,9 +370,8 @@ def test_a_path_that_does_not_exist_still_gets_every_report(tmp_path: Path) -> N
     specs = [f"--format={fmt}:{out / ('report.' + fmt)}" for fmt in FORMATS if fmt != "text"]
     missing = ("afile/pod.yaml", "missing/pod.yaml")  # not a directory; no such directory
     proc = cli(tmp_path, "--sarif-root", ".", *specs, "--format", "text", *missing, "pod.yaml")
-    assert (proc.returncode, proc.stderr) == (2, ""), proc.stderr
-    for name in missing:
-        assert f"error: {name}: does not exist" in proc.stdout
+    assert proc.returncode == 2
+    assert proc.stderr.splitlines() == [f"sidecar-lint: {name}: does not exist" for name in missing]
     assert "pod.yaml:6:3: error SL101" in proc.stdout
     for fmt in FORMATS[1:]:
         parse(fmt, (out / f"report.{fmt}").read_text(encoding="utf-8"))
@@ -404,7 +402,7 @@ def test_a_dangling_symlink_is_unreadable_and_the_rest_is_linted(tmp_path: Path)
     for args in ((".",), ("gone.yaml", "pod.yaml")):
         proc = cli(tmp_path, "--format", "text", *args, GIT_DIR=str(tmp_path / "no-git"))
         assert proc.returncode == 2
-        assert "gone.yaml: cannot read: No such file or directory" in proc.stdout
+        assert "gone.yaml: cannot read: No such file or directory" in proc.stderr
         assert "pod.yaml:6:3: error SL101" in proc.stdout
 
 
@@ -419,7 +417,7 @@ def test_a_file_without_read_permission_is_unreadable(tmp_path: Path) -> None:
     finally:
         secret.chmod(0o644)
     assert proc.returncode == 2
-    assert "secret.yaml: cannot read: Permission denied" in proc.stdout
+    assert "secret.yaml: cannot read: Permission denied" in proc.stderr
     assert "pod.yaml:6:3: error SL101" in proc.stdout
 
 
@@ -467,7 +465,7 @@ def test_a_self_referencing_symlink_is_reported_as_unreadable(tmp_path: Path, ho
     if how == "git-walk":
         subprocess.run(["git", "init", "-q", str(tmp_path)], check=True, timeout=60)
     proc = cli(tmp_path, "--format", "text", "self.yaml" if how == "named" else ".")
-    assert proc.returncode == 2 and "self.yaml: cannot read" in proc.stdout
+    assert proc.returncode == 2 and "self.yaml: cannot read" in proc.stderr
 
 
 @needs_symlinks
@@ -476,7 +474,7 @@ def test_a_looping_symlink_in_a_plain_walk_is_reported(tmp_path: Path) -> None:
     (tmp_path / "a.yaml").symlink_to("b.yaml")
     (tmp_path / "b.yaml").symlink_to("a.yaml")
     proc = cli(tmp_path, "--format", "text", ".", GIT_DIR=str(tmp_path / "no-git"))
-    assert proc.returncode == 2 and "a.yaml: cannot read" in proc.stdout
+    assert proc.returncode == 2 and "a.yaml: cannot read" in proc.stderr
 
 
 @needs_fifo

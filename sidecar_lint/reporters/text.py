@@ -18,8 +18,14 @@ def render_text(
     color: bool = False,
     quiet: bool = False,
     statistics: bool = False,
+    list_errors: bool = True,
 ) -> str:
-    """The whole report; ``read_line(path, n)`` supplies source lines for carets."""
+    """The whole report; ``read_line(path, n)`` supplies source lines for carets.
+
+    ``list_errors`` False leaves out the ``error:`` line of each path that
+    could not be read (the command line shows them on standard error when
+    this report goes to standard output); the summary line still counts them.
+    """
 
     def paint(code: str, text: str) -> str:
         return f"{code}{text}{_RESET}" if color else text
@@ -38,7 +44,7 @@ def render_text(
                 out.extend(
                     _snippet(finding, read_line(finding.path, finding.span.start_line), paint)
                 )
-    for error in result.errors:
+    for error in result.errors if list_errors else ():
         out.append(f"{paint(_COLORS['error'], 'error')}: {error}")
     if not quiet or result.findings or result.errors:
         out.append(summary_line(result))
@@ -94,15 +100,17 @@ def clip_line(line: str, start: int, width: int) -> tuple[str, int, int]:
 
 
 def summary_line(result: RunResult) -> str:
-    """``Found 4 problems (2 errors, 2 warnings) in 3 files.`` or an all-clear line."""
+    """``Found 4 problems (2 errors, 2 warnings) in 3 files.`` or an all-clear line.
+
+    Paths that could not be read end the line (``; 1 path could not be read``):
+    an all-clear over fewer files than were asked for must not read as one.
+    """
     s = result.summary
     files = f"{s.files} file{'s' if s.files != 1 else ''}"
-    extra = []
+    tail = f" ({len(result.suppressed)} suppressed)" if result.suppressed else ""
     if result.errors:
-        extra.append(f"{len(result.errors)} unreadable")
-    if result.suppressed:
-        extra.append(f"{len(result.suppressed)} suppressed")
-    tail = f" ({', '.join(extra)})" if extra else ""
+        n = len(result.errors)
+        tail += f"; {n} path{'s' if n != 1 else ''} could not be read"
     if not result.findings:
         return f"No problems found in {files}, {s.objects} Kubernetes objects{tail}."
     counts = Counter(f.severity for f in result.findings)
