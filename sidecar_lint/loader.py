@@ -35,6 +35,7 @@ never composed. Everything else takes the reference path described above.
 
 from __future__ import annotations
 
+import collections
 import functools
 import json
 import re
@@ -46,15 +47,19 @@ from typing import Any, TypeVar
 
 import yaml
 import yaml.reader
+from yaml.composer import ComposerError
 from yaml.constructor import SafeConstructor
 from yaml.events import (
+    AliasEvent,
     DocumentStartEvent,
     MappingEndEvent,
     MappingStartEvent,
+    ScalarEvent,
     SequenceEndEvent,
     SequenceStartEvent,
 )
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.scanner import ScannerError
 
 from sidecar_lint import fastload
 from sidecar_lint.document import (
@@ -645,6 +650,177 @@ _STACK_BASE = 1 << 20
 _STACK_PER_LEVEL = 1 << 10
 _STACK_LOCK = threading.Lock()  # threading.stack_size() is process-wide
 
+
+class _DeepLoader(yaml.SafeLoader):
+    """Pure PyYAML for text nested past libyaml's own ceiling: any depth, in linear time.
+
+    Some libyaml builds refuse nesting past a fixed ceiling (PyYAML 6.0.4's
+    bundled libyaml: 1,000 levels) with an error of their own. This reads such
+    text instead, with the same events and marks as PyYAML's pure parser and
+    the same nodes as its composer, but the composer keeps its open
+    collections in a list instead of recursing (10,000 levels would need
+    20,000 Python frames), and the scanner finds the oldest possible simple
+    key without visiting them all (PyYAML's loops make flow nesting take time
+    in its square: 20 s for 10,000 ``[``).
+    """
+
+    def __init__(self, stream: Any) -> None:
+        super().__init__(stream)
+        # Closing n block levels queues n tokens at once: PyYAML's list.pop(0) then
+        # takes time in n squared (a million "- " took six minutes), a deque does not.
+        self.tokens: Any = collections.deque(self.tokens)  # the stream start, queued already
+
+    def get_token(self) -> Any:
+        """PyYAML's ``get_token``, taking the token from the front of the deque."""
+        while self.need_more_tokens():
+            self.fetch_more_tokens()
+        if self.tokens:
+            self.tokens_taken += 1
+            return self.tokens.popleft()
+        return None
+
+    def next_possible_simple_key(self) -> int | None:
+        """PyYAML's answer (the smallest token number of any possible simple key), in O(1).
+
+        Keys enter the dict in the order they are saved (a key saved again
+        is deleted first) and token numbers only grow, so the first is the smallest.
+        """
+        for key in self.possible_simple_keys.values():
+            return int(key.token_number)
+        return None
+
+    def stale_possible_simple_keys(self) -> None:
+        """Drop keys no longer possible, as PyYAML does, visiting only those dropped.
+
+        Keys are in the order they were saved, so their lines and indexes
+        only grow: the stale ones (an earlier line, or over 1,024 characters
+        back) come first, and the first one that is not ends the search.
+        """
+        keys = self.possible_simple_keys
+        while keys:
+            level = next(iter(keys))
+            key = keys[level]
+            if key.line == self.line and self.index - key.index <= 1024:
+                return
+            if key.required:
+                raise ScannerError(
+                    "while scanning a simple key",
+                    key.mark,
+                    "could not find expected ':'",
+                    self.get_mark(),
+                )
+            del keys[level]
+
+    def compose_node(self, parent: Node | None, index: Any) -> Node:
+        """PyYAML's ``compose_node``, with the collections being built on a list.
+
+        Each frame is a collection and its entry count (a sequence) or the key
+        waiting for its value (a mapping, None when none waits); the parser is
+        asked for the same events in the same order as the recursive composer.
+        """
+        frames: list[list[Any]] = []
+        events: Any = self  # PyYAML's parser methods are untyped
+        while True:
+            node, done = self._open_node(parent, index)
+            if not done:
+                frames.append([node, 0 if isinstance(node, SequenceNode) else None])
+            elif not frames:
+                return node
+            else:
+                _attach(frames[-1], node)
+            while True:  # close the collections that end here
+                collection, slot = frames[-1]
+                if isinstance(collection, MappingNode) and slot is not None:
+                    break  # a key waits for its value
+                end = SequenceEndEvent if isinstance(collection, SequenceNode) else MappingEndEvent
+                if not events.check_event(end):
+                    break
+                collection.end_mark = events.get_event().end_mark
+                self.ascend_resolver()
+                frames.pop()
+                if not frames:
+                    return collection  # type: ignore[no-any-return]
+                _attach(frames[-1], collection)
+            parent, index = frames[-1]
+
+    def _open_node(self, parent: Node | None, index: Any) -> tuple[Node, bool]:
+        """A scalar or alias node (done), or a collection just started (not done)."""
+        events: Any = self  # PyYAML's parser and resolver methods are untyped
+        if events.check_event(AliasEvent):
+            event = events.get_event()
+            anchor = event.anchor
+            if anchor not in self.anchors:
+                raise ComposerError(
+                    None, None, f"found undefined alias {anchor!r}", event.start_mark
+                )
+            return self.anchors[anchor], True
+        event = events.peek_event()
+        anchor = event.anchor
+        if anchor is not None and anchor in self.anchors:
+            raise ComposerError(
+                f"found duplicate anchor {anchor!r}; first occurrence",
+                self.anchors[anchor].start_mark,
+                "second occurrence",
+                event.start_mark,
+            )
+        self.descend_resolver(parent, index)
+        if events.check_event(ScalarEvent):
+            scalar = self.compose_scalar_node(anchor)
+            self.ascend_resolver()
+            return scalar, True
+        start = events.get_event()
+        kind: type[SequenceNode] | type[MappingNode] = (
+            SequenceNode if isinstance(start, SequenceStartEvent) else MappingNode
+        )
+        tag = start.tag
+        if tag is None or tag == "!":
+            tag = events.resolve(kind, None, start.implicit)
+        node = kind(tag, [], start.start_mark, None, flow_style=start.flow_style)
+        if anchor is not None:
+            self.anchors[anchor] = node
+        return node, False
+
+
+def _attach(frame: list[Any], child: Node) -> None:
+    """Add a finished node to the collection of ``frame`` (see :meth:`_DeepLoader.compose_node`)."""
+    collection, slot = frame
+    if isinstance(collection, SequenceNode):
+        collection.value.append(child)
+        frame[1] = slot + 1
+    elif slot is None:
+        frame[1] = child
+    else:
+        collection.value.append((slot, child))
+        frame[1] = None
+
+
+@functools.cache
+def _ceiling_problem() -> str | None:
+    """libyaml's complaint when text nests past its own ceiling; None if it reads all we read.
+
+    Probed once, on the first libyaml error that might be it: a block
+    sequence one level deeper than the most this linter reads (linear time
+    for libyaml, a few milliseconds).
+    """
+    if _Loader is yaml.SafeLoader:
+        return None
+    loader = _Loader("- " * (_MAX_READ_DEPTH + 1) + "x")
+    next_event: Callable[[], Any] = loader.get_event
+    try:
+        while next_event() is not None:
+            pass
+    except yaml.MarkedYAMLError as err:
+        return err.problem
+    finally:
+        loader.dispose()
+    return None
+
+
+def _past_ceiling(err: yaml.MarkedYAMLError) -> bool:
+    """Whether libyaml refused the text for nesting past its own ceiling (not a syntax error)."""
+    return err.problem is not None and err.problem == _ceiling_problem()
+
+
 #: Characters libyaml ends a line at, besides "\n" ("\r\n" counts once).
 _BREAKS = "\n\r\x85\u2028\u2029"
 #: A "---" that starts a document if it starts a line (checked apart: a lookbehind is slow).
@@ -744,12 +920,60 @@ def _scan(
     takes time in the square of flow nesting, so stopping at ``max_depth``
     keeps the pass short. A syntax error ends the pass: the composer stops
     there as well, no deeper than the pass went.
+
+    A libyaml that refuses nesting past a ceiling of its own does so ahead of
+    the events it has given (it looks up to 1,024 characters ahead for a
+    simple key): from the document it refused, the pure parser scans on, so
+    the stop is where the limit is passed, whatever libyaml's ceiling.
     """
-    loader = _Loader(_Chunks(text, start, end))  # type: ignore[arg-type]
+    try:
+        return _scan_with(_Loader, text, start, max_depth, max_documents, end)
+    except _CeilingHit as hit:
+        settled = hit.settled
+        # A document after the first starts a line ("---" or a directive): scan from there.
+        begins, document, line = (
+            (hit.begins, hit.document, hit.line) if hit.document > 0 else (0, 0, 0)
+        )
+    levels, stop = _scan_with(
+        _DeepLoader, text, start + begins, max_depth, max_documents - document, end
+    )
+    if stop is not None:
+        stop = _Stop(
+            stop.start + begins,
+            stop.document + document,
+            stop.offset + begins,
+            stop.line + line,
+            stop.column,
+            stop.too_many,
+        )
+    return max(levels, settled), stop
+
+
+class _CeilingHit(Exception):
+    """libyaml refused a document for nesting past its own ceiling, in a scan.
+
+    ``begins``, ``line`` and ``document`` say where that document starts (as
+    in :class:`_Stop`), ``settled`` how deep the documents before it nest.
+    """
+
+    def __init__(self, begins: int, line: int, document: int, settled: int) -> None:
+        self.begins, self.line, self.document, self.settled = begins, line, document, settled
+
+
+def _scan_with(
+    loader_class: type[yaml.SafeLoader],
+    text: str,
+    start: int,
+    max_depth: int,
+    max_documents: int,
+    end: int | None = None,
+) -> tuple[int, _Stop | None]:
+    """:func:`_scan` with one parser; raises :class:`_CeilingHit` if libyaml's ceiling ends it."""
+    loader = loader_class(_Chunks(text, start, end))  # type: ignore[arg-type]
     next_event: Callable[[], Any] = loader.get_event
     steps = _STEPS
     depth = deepest = settled = 0
-    document, begins = -1, 0
+    document, begins, line = -1, 0, 0
     try:
         while (event := next_event()) is not None:
             step = steps.get(type(event))
@@ -765,13 +989,17 @@ def _scan(
             elif step < 0:
                 depth -= 1
             else:
-                document, begins, settled = document + 1, event.start_mark.index, deepest
+                mark = event.start_mark
+                document, begins, line, settled = document + 1, mark.index, mark.line, deepest
                 if document >= max_documents:
                     root = next_event()  # the limit is reported at the root node
                     mark = (root or event).start_mark
                     return settled, _Stop(
                         begins, document, mark.index, mark.line, mark.column, too_many=True
                     )
+    except yaml.MarkedYAMLError as err:
+        if loader_class is _Loader and _past_ceiling(err):
+            raise _CeilingHit(begins, line, document, settled) from None
     except (yaml.YAMLError, ValueError, OverflowError):  # the read reports what it was
         pass
     finally:
@@ -990,7 +1218,8 @@ def _load_yaml(
 class _Failure:
     """Why reading a stretch of YAML stopped, and where (the line relative to the stretch).
 
-    ``marked`` is set for syntax errors, the ones pure PyYAML describes best.
+    ``marked`` is set for syntax errors, the ones pure PyYAML describes best;
+    ``ceiling`` when libyaml refused nesting past a ceiling of its own.
     """
 
     message: str
@@ -998,6 +1227,7 @@ class _Failure:
     column: int
     index: int
     marked: bool = False
+    ceiling: bool = False
 
 
 @dataclass(frozen=True)
@@ -1058,6 +1288,10 @@ def _read_stretch(
     the whole text for one bad character: when it cannot read the stretch
     at all, libyaml's reading and its own error stand, so a document is
     never reported twice or placed away from its error.
+
+    Where libyaml refuses nesting past a ceiling of its own (the scan has
+    checked the stretch against ``--max-depth``), the pure parser that reads
+    any depth (:class:`_DeepLoader`) reads the stretch, and its reading stands.
     """
 
     def read(loader_class: type[yaml.SafeLoader]) -> _Failure | _Done:
@@ -1079,6 +1313,8 @@ def _read_stretch(
         return failure
     kept = documents[docs_before:], problems[problems_before:]
     del documents[docs_before:], problems[problems_before:]
+    if failure.ceiling:
+        return read(_DeepLoader)
     again = read(yaml.SafeLoader)
     if isinstance(again, _Done) or again.marked:
         return again
@@ -1137,7 +1373,8 @@ def _read_with(
             index += 1
         return _Done(index)
     except yaml.MarkedYAMLError as err:
-        return _Failure(*_marked(err, text, line_offset), index, marked=True)
+        ceiling = loader_class is _Loader and _past_ceiling(err)
+        return _Failure(*_marked(err, text, line_offset), index, marked=True, ceiling=ceiling)
     except RecursionError:
         return _Failure("nesting is too deep to read", 0, 0, index)
     except yaml.reader.ReaderError as err:  # control characters and the like

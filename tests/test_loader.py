@@ -260,8 +260,22 @@ def test_a_deep_broken_document_is_reported_once_at_libyamls_position() -> None:
     (problem,) = loaded.problems
     # libyaml finds no node after the '[' of line 6 when it meets the '---' of line 7.
     assert (problem.line + 1, problem.column + 1, problem.document_index) == (7, 1, 1)
-    assert problem.message == "did not find expected node content (while parsing a flow node)"
+    if _libyaml_reads(2_000):
+        assert problem.message == "did not find expected node content (while parsing a flow node)"
+    else:  # libyaml refuses 2,000 levels: the pure parser reads the text, and describes the error
+        assert problem.message == (
+            "expected the node content, but found '<document start>' (while parsing a flow node)"
+        )
     assert [d.index for d in loaded.documents] == [0, 2]
+
+
+def _libyaml_reads(levels: int) -> bool:
+    """Whether libyaml parses ``levels`` of flow nesting (some builds have a ceiling)."""
+    try:
+        list(yaml.parse("[" * levels + "]" * levels, Loader=yaml.CSafeLoader))
+    except yaml.YAMLError:
+        return False
+    return True
 
 
 def test_a_deep_valid_document_before_a_broken_one_is_kept() -> None:
@@ -485,9 +499,13 @@ def _chain(styles: str, leaf: str = "x") -> str:
 
 
 def _levels(text: str) -> int:
-    """The nesting of ``text`` from libyaml's events (which must parse)."""
+    """The nesting of ``text`` from PyYAML's events (which must parse).
+
+    The pure parser's events are libyaml's, and it has no nesting ceiling of its
+    own (PyYAML 6.0.4's libyaml refuses text past 1,000 levels).
+    """
     depth = deepest = 0
-    for event in yaml.parse(text, Loader=yaml.CSafeLoader):
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
         if isinstance(event, yaml.CollectionStartEvent):
             depth += 1
             deepest = max(deepest, depth)
