@@ -51,3 +51,37 @@ def test_readme_examples_are_valid(tmp_path: Path) -> None:
     assert [r.code for r in load_rules([tmp_path / "policies"], builtin=False)] == ["ACME002"]
     (tmp_path / "pyproject.toml").write_text(toml_blocks[0])
     resolve_settings(load_config(tmp_path / "pyproject.toml"), FlagValues()).linter()
+
+
+def _workflow_block(path: Path) -> str:
+    import re
+
+    text = path.read_text(encoding="utf-8")
+    blocks = re.findall(r"```yaml\n(.*?)```", text, re.S)
+    (block,) = [b for b in blocks if b.startswith("# .github/workflows/sidecar-lint.yml\n")]
+    return str(block)
+
+
+def test_readme_shows_the_documented_workflow() -> None:
+    """One workflow for users: the README's is docs/integrations.md's, character for character."""
+    readme = _workflow_block(ROOT / "README.md")
+    assert readme == _workflow_block(ROOT / "docs" / "integrations.md")
+
+
+def test_documented_workflow_runs_once_per_change_with_what_the_upload_needs() -> None:
+    import yaml
+
+    workflow = yaml.safe_load(_workflow_block(ROOT / "README.md"))
+    on = workflow.pop(True)  # YAML 1.1 reads the key `on` as True
+    assert on == {"push": {"branches": ["main"]}, "pull_request": None}
+    assert workflow["permissions"] == {
+        "contents": "read",
+        "security-events": "write",
+        "actions": "read",
+    }
+    (job,) = workflow["jobs"].values()
+    checkout, lint = job["steps"]
+    assert checkout["uses"].startswith("actions/checkout@")
+    assert checkout["with"] == {"persist-credentials": False}
+    assert lint["uses"].startswith("sidecar-lint/sidecar-lint@")
+    assert lint["with"]["upload-sarif"] == "true"
