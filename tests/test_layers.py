@@ -3,7 +3,8 @@
 Layers, lowest first (a module may import its own layer and those below)::
 
     document   the parsed text and what is said about it: documents, spans and
-               pointers (document, pointers), findings (which name only those),
+               pointers (document, pointers), findings (which name only those)
+               and a run's results as records (results),
                versions, feature gates, field tables, quantities, bounded text,
                and output (report writing and surrogate escapes; imports nothing)
     loading    YAML/JSON to documents with positions (loader, fastload)
@@ -49,6 +50,7 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
                 "sidecar_lint.document",
                 "sidecar_lint.pointers",
                 "sidecar_lint.findings",
+                "sidecar_lint.results",
                 "sidecar_lint.versions",
                 "sidecar_lint.feature_gates",
                 "sidecar_lint.k8s_fields",
