@@ -646,7 +646,8 @@ def rule_examples(rules_dir: Path) -> list[str]:
 
     out: list[str] = []
     for path in sorted(rules_dir.glob("*.yaml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        # The rule itself is the first document; its test cases follow in a second one.
+        data = next(yaml.safe_load_all(path.read_text(encoding="utf-8")))
         for group in ("bad", "good"):
             for example in data.get("examples", {}).get(group, []):
                 out.append(example["manifest"])

@@ -43,11 +43,11 @@ spec:
 
 
 def corpus() -> dict[str, bytes]:
-    """Relative path -> bytes: examples, rule cases, the hostile corpus and a few oddities."""
+    """Relative path -> bytes: examples, rule files (with their cases), the hostile corpus, oddities."""
     files: dict[str, bytes] = {}
     for source, prefix in (
         (ROOT / "examples", "examples"),
-        (ROOT / "tests" / "cases", "cases"),
+        (ROOT / "rules", "rules"),
         (ROOT / "tests" / "hostile", "hostile"),
     ):
         for path in sorted(source.iterdir()):
@@ -201,7 +201,7 @@ def test_argument_order_and_repeated_paths_do_not_change_any_report(
 ) -> None:
     tree = tmp_path / "tree"
     build(tree, files, sorted(files))
-    parts = ["hostile", "examples", "names", "cases", "binary.yaml", "crlf.yaml"]
+    parts = ["hostile", "examples", "names", "rules", "binary.yaml", "crlf.yaml"]
     first = reports(tmp_path, tree, *parts)
     second = reports(tmp_path, tree, *reversed(parts))
     third = reports(tmp_path, tree, *parts, "examples/grafana.yaml", "./names", "hostile/")
