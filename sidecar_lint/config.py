@@ -36,7 +36,6 @@ from pydantic_core import ErrorDetails, PydanticCustomError
 
 from sidecar_lint.document import Document, Pointer, SourceFile
 from sidecar_lint.feature_gates import known_gate
-from sidecar_lint.findings import Severity
 
 CONFIG_NAMES = (".sidecar-lint.yaml", ".sidecar-lint.yml")
 PYPROJECT = "pyproject.toml"
@@ -885,13 +884,8 @@ def _suggest(pointer: Pointer) -> str:
     return f"; did you mean {match[0]!r}?" if match else ""
 
 
-def severity_of(name: str | None) -> Severity | None:
-    """``off`` → None (disabled); a severity name → that severity."""
-    return None if name in (None, "off") else Severity(name)
-
-
 def matches_any(path: str, globs: Sequence[str]) -> bool:
-    """Whether a file path matches any override glob (``**`` crosses directories)."""
-    from sidecar_lint.discovery import is_excluded
+    """Kept until the engine imports :func:`sidecar_lint.paths.matches_any` itself."""
+    from sidecar_lint.paths import matches_any as match
 
-    return is_excluded(path, tuple(globs))
+    return match(path, globs)

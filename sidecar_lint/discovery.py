@@ -22,14 +22,15 @@ nothing, so the command line makes it an error unless ``--allow-empty``.
 from __future__ import annotations
 
 import errno
-import fnmatch
 import os
 import re
 import stat
 import subprocess
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
+
+from sidecar_lint.paths import matches_any
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 STDIN = "-"
@@ -150,24 +151,6 @@ def _display(path: Path) -> str:
     return text.replace(os.sep, "/") if os.sep != "/" else text
 
 
-def is_excluded(path: str, patterns: tuple[str, ...]) -> bool:
-    """Match exclude globs against the whole relative path and every trailing part.
-
-    ``--exclude 'charts/*/templates'`` and ``--exclude '*.tmpl.yaml'`` both do
-    what people expect, with ``**`` crossing directories.
-    """
-    parts = PurePosixPath(path.replace(os.sep, "/")).parts
-    for pattern in patterns:
-        pat = pattern.rstrip("/")
-        loose = pat.replace("**/", "")
-        for i in range(len(parts)):
-            for j in range(i + 1, len(parts) + 1):
-                run = "/".join(parts[i:j])
-                if fnmatch.fnmatchcase(run, pat) or fnmatch.fnmatchcase(run, loose):
-                    return True
-    return False
-
-
 def _is_manifest_name(name: str) -> bool:
     return name.lower().endswith(MANIFEST_SUFFIXES)
 
@@ -200,10 +183,10 @@ def _walk(root: Path, patterns: tuple[str, ...], skipped: list[str]) -> Iterator
     if git is not None:
         listed, unlistable = git
         for rel, reason in unlistable:
-            if not _hidden(rel + "/x") and not is_excluded(rel, patterns):
+            if not _hidden(rel + "/x") and not matches_any(rel, patterns):
                 yield _unlistable(root / rel, reason)
         for rel in listed:
-            if _hidden(rel) or not _is_manifest_name(rel) or is_excluded(rel, patterns):
+            if _hidden(rel) or not _is_manifest_name(rel) or matches_any(rel, patterns):
                 continue
             file = root / rel
             try:
@@ -249,7 +232,7 @@ def _walk_plain(
         return
     for entry in entries:
         rel = os.path.relpath(entry.path, root)
-        if is_excluded(rel, patterns):
+        if matches_any(rel, patterns):
             continue
         try:
             mode = entry.stat().st_mode  # through symlinks

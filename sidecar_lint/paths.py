@@ -1,15 +1,27 @@
-"""Repository-relative paths: what SARIF, annotations, summaries and baselines are keyed by.
+"""Paths as the run sees them: repository-relative paths and glob matching.
 
 A finding's identity must not depend on the directory the linter ran from,
 so every consumer maps reported paths through one :class:`RepoPaths`.
+
+Globs (``exclude``, ``--exclude``, overrides' ``files``) are gitignore-style
+patterns matched by :mod:`pathspec`, with one difference: a pattern is never
+anchored to the start of the path unless it begins with ``/``, so
+``charts/*/templates`` prunes such a directory at any depth, as a bare name
+does. A pattern that matches a directory matches everything below it.
 """
 
 from __future__ import annotations
 
 import os
 import subprocess
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
+from functools import lru_cache
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pathspec
 
 STDIN_PATH = "-"
 
@@ -86,4 +98,45 @@ class RepoPaths:
         return None
 
 
-__all__ = ["STDIN_PATH", "RepoPaths", "repository_root"]
+def matches_any(path: str, globs: Iterable[str]) -> bool:
+    """Whether ``path`` (relative, either separator) or a directory above it matches a glob.
+
+    ``**`` crosses directories; ``*`` and ``?`` stay within one name.
+    """
+    spec = _compiled(tuple(globs))
+    if spec is None:
+        return False
+    posix = PurePosixPath(path.replace(os.sep, "/")).as_posix().lstrip("/")
+    return spec.match_file(posix)
+
+
+@lru_cache(maxsize=256)
+def _compiled(globs: tuple[str, ...]) -> pathspec.PathSpec | None:
+    """One matcher per set of globs (a run has a few: the excludes, each override's files)."""
+    import pathspec  # only runs with globs need it
+
+    lines = [line for line in map(_gitignore_line, globs) if line]
+    return pathspec.PathSpec.from_lines("gitignore", lines) if lines else None
+
+
+def _gitignore_line(glob: str) -> str:
+    """``glob`` as a gitignore line that matches it at any depth.
+
+    A trailing ``/`` is dropped (a glob names files and directories alike),
+    trailing spaces are kept, and a glob not already starting with ``**/`` or
+    ``/`` gets that prefix, so it is not anchored: gitignore anchors any
+    pattern with an inner slash. The prefix also keeps a leading ``!`` or
+    ``#`` literal.
+    """
+    line = glob.rstrip("/")
+    if not line:
+        return ""
+    stripped = line.rstrip(" ")
+    if stripped != line:
+        line = stripped + "\\ " * (len(line) - len(stripped))
+    if line == "**" or line.startswith(("**/", "/")):
+        return line
+    return "**/" + line
+
+
+__all__ = ["STDIN_PATH", "RepoPaths", "matches_any", "repository_root"]

@@ -36,12 +36,12 @@ from sidecar_lint.config import (
     report,
     resolve_config,
 )
-from sidecar_lint.discovery import is_excluded
 from sidecar_lint.document import Pointer
 from sidecar_lint.engine import Linter, PathOverride, RuleTuning
 from sidecar_lint.feature_gates import effective_gates, version_problem
 from sidecar_lint.loader import DEFAULT_LIMITS, Limits
 from sidecar_lint.model import WorkloadKind
+from sidecar_lint.paths import matches_any
 from sidecar_lint.roles import SidecarPatterns, classify_containers
 from sidecar_lint.versions import DEFAULT_KUBERNETES_VERSION, KubeVersion, check_supported
 from sidecar_lint.workload import BUILTIN_KINDS
@@ -440,4 +440,4 @@ class SettingsResolver:
         settings = self.for_path(path)
         if settings is self.root or settings.loaded.path is None:
             return False
-        return is_excluded(settings.match_path(path), tuple(settings.loaded.config.exclude))
+        return matches_any(settings.match_path(path), settings.loaded.config.exclude)
