@@ -108,6 +108,8 @@ class Settings:
             kubernetes_version=self.kubernetes_version,
             report_unused_ignores=self.report_unused_ignores,
             feature_gates=dict(self.feature_gates),
+            # every rule a suppression may name, also one --select or ignore left out
+            known_rules=tuple((r.code, r.name) for r in self.all_rules),
         )
         try:
             return Linter(

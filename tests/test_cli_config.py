@@ -249,3 +249,16 @@ def test_unquoted_severity_off_turns_the_rule_off(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert codes(proc) == []
     assert "SL201" in json.loads(cli(root, "--show-config").stdout)["disabled"]
+
+
+def test_a_custom_rule_left_out_by_select_is_still_a_known_suppression_code(
+    tmp_path: Path,
+) -> None:
+    root = repo(tmp_path, "rulePaths: [policies]\n")
+    shutil.copytree(ROOT / "tests" / "data" / "custom_rules", root / "policies")
+    (root / "jobs" / "report.yaml").write_text(
+        JOB.replace("  template:\n", "  template:  # sidecar-lint: ignore[ACME001,ACME9]\n")
+    )
+    proc = cli(root, "--select", "SL0", "jobs")
+    unknown = [f["message"] for f in json.loads(proc.stdout)["findings"] if f["code"] == "SL002"]
+    assert len(unknown) == 1 and "unknown rule 'ACME9'" in unknown[0], proc.stdout
