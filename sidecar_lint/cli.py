@@ -16,30 +16,33 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from sidecar_lint import __version__
+from sidecar_lint import PROJECT_URL, __version__
 from sidecar_lint.baseline import BaselineError, apply_baseline, load_baseline, render_baseline
 from sidecar_lint.catalogue import CatalogueError, find_rule
 from sidecar_lint.config import ConfigError
 from sidecar_lint.discovery import DiscoveryError, Input, discover
-from sidecar_lint.engine import Linter, RunResult, Summary
+from sidecar_lint.engine import Linter
 from sidecar_lint.feature_gates import FEATURE_GATES, parse_feature_gates
 from sidecar_lint.findings import Finding, Severity
 from sidecar_lint.loader import DEFAULT_LIMITS, Limits, LoadedSource, load_bytes
 from sidecar_lint.output import cannot_write, escape_surrogates, write_atomic
 from sidecar_lint.paths import RepoPaths, repository_root
+from sidecar_lint.report_context import ReportContext, Repository, TextOptions, blob_base
+from sidecar_lint.reporters import FORMATS as REPORT_FORMATS
+from sidecar_lint.reporters import location_warning_name, reporter
+from sidecar_lint.results import ObjectEntry, RuleHelp, RuleInfo, RunResult, Summary
 from sidecar_lint.settings import FlagValues, Settings, SettingsResolver
 from sidecar_lint.versions import DEFAULT_KUBERNETES_VERSION
 
 if TYPE_CHECKING:
     from sidecar_lint.cache import Cache
     from sidecar_lint.catalogue import RuleMeta
-    from sidecar_lint.changes import Changes as PullRequestChanges
     from sidecar_lint.document import ObjectRef
     from sidecar_lint.parallel import Profile
 
@@ -48,7 +51,8 @@ ObjectSeen = tuple[str, int, "ObjectRef"]
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 FAIL_ON = ("error", "warning", "note", "none")
-FORMATS = ("auto", "text", "json", "sarif", "github", "markdown", "junit", "gitlab")
+#: ``auto`` (text, plus github annotations under GitHub Actions) and every report format.
+FORMATS = ("auto", *REPORT_FORMATS)
 
 
 class UsageError(Exception):
@@ -354,7 +358,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return _show_roles(
             inputs, lambda i: linters[profile_of[i]], args, out, err, settings.limits
         )
-    result = RunResult(rules=_union_rules(profiles), feature_gates=settings.effective_gates())
+    result = RunResult()
     found, lines, objects = _lint_all(args, inputs, profiles, profile_of, result)
     found.sort(key=Finding.sort_key)
     identity = _repo_identity(args) if args.baseline or args.write_baseline else None
@@ -377,7 +381,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if any(spec.format == "text" and spec.path is None for spec in outputs):
         for message in result.errors:  # the text report on stdout only counts them
             err.write(f"sidecar-lint: {escape_surrogates(message)}\n")
-    ctx = _RenderContext(result, args, str(version), lines, objects, out)
+    rules, gates = _union_rules(profiles), settings.effective_gates()
+    ctx = _RenderContext(result, args, str(version), lines, objects, out, rules, gates)
     unwritten += _write_outputs(outputs, ctx)
     for warning in _location_warnings(outputs, ctx):  # once per cause, whatever the formats
         err.write(f"sidecar-lint: warning: {escape_surrogates(warning)}\n")
@@ -626,41 +631,108 @@ def plan_outputs(args: argparse.Namespace, env: Mapping[str, str]) -> list[Outpu
 
 @dataclass
 class _RenderContext:
+    """What one run hands its reports; :meth:`report_context` is what reporters see."""
+
     result: RunResult
     args: argparse.Namespace
     version: str
     lines: dict[str, dict[int, str]]  # path -> the source lines findings start on
     objects: list[ObjectSeen]  # every Kubernetes object linted, for JUnit
     out: TextIO
-    annotating: bool = False  # github annotations are among the outputs
+    rules: Sequence[RuleMeta] = ()  # every rule active somewhere in the run
+    feature_gates: Mapping[str, bool] = field(default_factory=dict)  # effective
 
     @cached_property
-    def paths(self) -> RepoPaths:
-        from sidecar_lint.paths import RepoPaths, repository_root
+    def repository(self) -> Repository:
+        """Shared by every report, so git is asked for the root at most once."""
+        return Repository(getattr(self.args, "sarif_root", None))
 
-        root = getattr(self.args, "sarif_root", None)
-        return RepoPaths(root if root is not None else repository_root())
+    def report_context(self, outputs: Sequence[OutputSpec]) -> ReportContext:
+        """The run as every reporter sees it (text options are set per output)."""
+        annotating = any(spec.format == "github" for spec in outputs)
+        changes = None
+        if annotating and os.environ.get("GITHUB_BASE_REF"):  # annotation order in a PR
+            from sidecar_lint.changes import pull_request_changes
 
-    @cached_property
-    def changes(self) -> PullRequestChanges | None:
-        """What the pull request changes (GITHUB_BASE_REF set), for annotation order."""
-        if not os.environ.get("GITHUB_BASE_REF"):
-            return None
-        from sidecar_lint.changes import pull_request_changes
+            changes = pull_request_changes(os.environ, self.repository.paths)
+        return ReportContext(
+            repository=self.repository,
+            kubernetes_version=self.version,
+            feature_gates=dict(self.feature_gates),
+            rules=rule_infos(self.rules),
+            rule_help=RuleHelpLookup(self.rules),
+            objects=tuple(ObjectEntry(path, index, ref) for path, index, ref in self.objects),
+            lines=self.lines,
+            blob_url=blob_base(os.environ),
+            changes=changes,
+            annotating=annotating,
+        )
 
-        return pull_request_changes(os.environ, self.paths)
+    def text_options(self, spec: OutputSpec) -> TextOptions:
+        """How the text report looks where ``spec`` writes it."""
+        to_stdout = spec.path is None
+        return TextOptions(
+            color=to_stdout and _use_color(self.args.color, self.out),
+            quiet=self.args.quiet,
+            statistics=self.args.statistics,
+            list_errors=not to_stdout,  # on stdout they went to stderr instead
+            guard_commands=to_stdout and os.environ.get("GITHUB_ACTIONS") == "true",
+        )
+
+
+def rule_infos(rules: Sequence[RuleMeta]) -> tuple[RuleInfo, ...]:
+    """What reports print about each rule, copied from the catalogue."""
+    return tuple(
+        RuleInfo(r.code, r.name, r.severity, r.title, r.rationale, r.tags, rule_help_uri(r))
+        for r in rules
+    )
+
+
+def rule_help_uri(rule: RuleMeta) -> str | None:
+    """Where a rule is documented: its section of docs/rules.md for a built-in rule.
+
+    The section's anchor is GitHub's heading slug (``sl101-unknown-field``). A
+    team's own rule (any prefix but ``SL``) links to its first web reference,
+    if it has one.
+    """
+    if rule.code.startswith("SL"):
+        anchor = f"{rule.code}-{rule.name}".lower()
+        return f"{PROJECT_URL}/blob/main/docs/rules.md#{anchor}"
+    return next((r for r in rule.references if r.startswith(("https://", "http://"))), None)
+
+
+class RuleHelpLookup(Mapping[str, RuleHelp]):
+    """Each rule's full help by code, rendered on first lookup (only SARIF embeds it)."""
+
+    def __init__(self, rules: Sequence[RuleMeta]) -> None:
+        self._rules = {rule.code: rule for rule in rules}
+        self._done: dict[str, RuleHelp] = {}
+
+    def __getitem__(self, code: str) -> RuleHelp:
+        if code not in self._done:
+            from sidecar_lint.rule_docs import explain, explain_markdown
+
+            rule = self._rules[code]
+            self._done[code] = RuleHelp(explain(rule), explain_markdown(rule))
+        return self._done[code]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._rules)
+
+    def __len__(self) -> int:
+        return len(self._rules)
 
 
 def _location_warnings(outputs: Sequence[OutputSpec], ctx: _RenderContext) -> list[str]:
-    """SARIF or GitLab results that cannot be placed on a repository file, one line per cause."""
-    names = {"sarif": "SARIF", "gitlab": "the GitLab report"}
-    reports = [names[f] for f in dict.fromkeys(spec.format for spec in outputs) if f in names]
+    """Results of reports (SARIF, GitLab) that cannot be placed on a repository file."""
+    formats = dict.fromkeys(spec.format for spec in outputs)
+    reports = [name for name in map(location_warning_name, formats) if name is not None]
     if not reports:
         return []
     from sidecar_lint.reporters.sarif import location_warnings
 
     found = [*ctx.result.findings, *ctx.result.suppressed]
-    return location_warnings(found, ctx.paths, " and ".join(reports))
+    return location_warnings(found, ctx.repository.paths, " and ".join(reports))
 
 
 def _write_outputs(outputs: Sequence[OutputSpec], ctx: _RenderContext) -> list[str]:
@@ -671,8 +743,11 @@ def _write_outputs(outputs: Sequence[OutputSpec], ctx: _RenderContext) -> list[s
     """
     from sidecar_lint import output  # looked up at call time, so tests can watch the writes
 
-    ctx.annotating = any(spec.format == "github" for spec in outputs)
-    rendered = [(spec, _render(spec, ctx)) for spec in outputs]
+    context = ctx.report_context(outputs)
+    rendered = [
+        (spec, _render(spec, ctx.result, replace(context, text=ctx.text_options(spec))))
+        for spec in outputs
+    ]
     unwritten: list[str] = []
     for spec, text in rendered:
         if spec.path is not None:
@@ -686,71 +761,9 @@ def _write_outputs(outputs: Sequence[OutputSpec], ctx: _RenderContext) -> list[s
     return unwritten
 
 
-def _render(spec: OutputSpec, ctx: _RenderContext) -> str:
-    result, version = ctx.result, ctx.version
-    if spec.format == "json":
-        from sidecar_lint.reporters.json_report import render_json
-
-        return render_json(result, version)
-    if spec.format == "sarif":
-        from sidecar_lint.reporters.sarif import render_sarif
-
-        return render_sarif(result, version, ctx.paths)
-    if spec.format == "github":
-        from sidecar_lint.reporters.github import render_github
-
-        return render_github(result, ctx.paths.relative, ctx.changes)
-    if spec.format == "markdown":
-        from sidecar_lint.reporters.markdown import blob_base, render_markdown
-        from sidecar_lint.reporters.sarif import rule_help_uri
-
-        urls = {rule.code: rule_help_uri(rule) for rule in result.rules}
-        relpath, blob = ctx.paths.relative, blob_base(os.environ)
-        return render_markdown(result, version, relpath, blob, urls.get, _not_annotated(ctx))
-    if spec.format == "gitlab":
-        from sidecar_lint.reporters.gitlab import render_gitlab
-
-        return render_gitlab(result, ctx.paths)
-    if spec.format == "junit":
-        from sidecar_lint.reporters.junit import ObjectEntry, render_junit
-
-        objects = [ObjectEntry(path, index, ref) for path, index, ref in ctx.objects]
-        return render_junit(result, ctx.paths.relative, objects)
-    return _render_text(spec, ctx)
-
-
-def _not_annotated(ctx: _RenderContext) -> str | None:
-    """The GitHub reporter's note on findings left without an annotation in this run."""
-    if not ctx.annotating:
-        return None
-    from sidecar_lint.reporters.github import not_annotated_note, select_annotations
-
-    selection = select_annotations(ctx.result, ctx.paths.relative, ctx.changes)
-    return not_annotated_note(selection, ctx.changes)
-
-
-def _render_text(spec: OutputSpec, ctx: _RenderContext) -> str:
-    from sidecar_lint.reporters.text import render_text
-
-    def read_line(path: str, number: int) -> str:
-        return ctx.lines.get(path, {}).get(number, "")
-
-    args = ctx.args
-    to_stdout = spec.path is None
-    color = to_stdout and _use_color(args.color, ctx.out)
-    text = render_text(
-        ctx.result,
-        read_line,
-        color=color,
-        quiet=args.quiet,
-        statistics=args.statistics,
-        list_errors=not to_stdout,  # on stdout they went to stderr instead
-    )
-    if to_stdout and os.environ.get("GITHUB_ACTIONS") == "true":
-        from sidecar_lint.reporters.github import guard_commands
-
-        text = guard_commands(text)
-    return text
+def _render(spec: OutputSpec, result: RunResult, context: ReportContext) -> str:
+    """One output, by its format's reporter (imported only now: see reporters.FORMATS)."""
+    return reporter(spec.format).render(result, context)
 
 
 def _use_color(choice: str, stream: TextIO) -> bool:

@@ -21,6 +21,7 @@ from sidecar_lint.document import Document, SourceFile
 from sidecar_lint.findings import Finding, Severity
 from sidecar_lint.loader import LoadedSource, PositionsUnavailable, load_source
 from sidecar_lint.model import Classifier, Violation, WorkloadKind
+from sidecar_lint.results import Summary
 from sidecar_lint.workload import BUILTIN_KINDS, iter_workloads
 
 _SCOPES = ("source", "document", "workload", "suppressions")
@@ -53,17 +54,6 @@ class ActiveRule:
     context: CheckContext
     severity: Severity
     severity_configured: bool = False  # set by configuration: wins over a check's own
-
-
-@dataclass
-class Summary:
-    """Counts for the closing line and for machine-readable output."""
-
-    files: int = 0
-    documents: int = 0
-    objects: int = 0
-    workloads: int = 0
-    suppressed: int = 0
 
 
 class Linter:
@@ -263,19 +253,3 @@ def resolve(
         document_index=document.index if document is not None else None,
         fix=violation.fix,
     )
-
-
-@dataclass
-class RunResult:
-    """Everything a run produced, for reporters and the exit code.
-
-    ``findings`` holds only what counts; suppressed findings (in-source or by
-    baseline) are kept apart so SARIF can still list them as suppressed.
-    """
-
-    findings: list[Finding] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)  # files that could not be read
-    summary: Summary = field(default_factory=Summary)
-    rules: Sequence[RuleMeta] = ()
-    suppressed: list[Finding] = field(default_factory=list)
-    feature_gates: Mapping[str, bool] = field(default_factory=dict)  # effective, for reports

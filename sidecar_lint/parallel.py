@@ -22,9 +22,10 @@ from typing import TYPE_CHECKING, Any
 
 from sidecar_lint.discovery import Input
 from sidecar_lint.document import ObjectRef, Span
-from sidecar_lint.engine import Linter, Summary
+from sidecar_lint.engine import Linter
 from sidecar_lint.findings import Edit, Finding, Fix, Severity, Suppression
 from sidecar_lint.loader import DEFAULT_LIMITS, Limits, load_bytes
+from sidecar_lint.results import Summary
 
 if TYPE_CHECKING:
     from sidecar_lint.cache import Cache

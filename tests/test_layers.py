@@ -14,7 +14,8 @@ Layers, lowest first (a module may import its own layer and those below)::
     checks     the rules' checks, their registry and shared helpers
     engine     running rules over files: engine, the rule catalogue, rule docs
     run        one run's settings and inputs: config, settings, discovery,
-               paths, changes, cache, parallel, shards, baseline
+               paths, changes, cache, parallel, shards, baseline, and
+               report_context (what reports print besides the findings)
     reporters  turning a run's findings into text, JSON, SARIF, ...
     cli        the command line (cli, __main__), which may import anything
 
@@ -92,6 +93,7 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
                 "sidecar_lint.parallel",
                 "sidecar_lint.shards",
                 "sidecar_lint.baseline",
+                "sidecar_lint.report_context",
             }
         ),
     ),

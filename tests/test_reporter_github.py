@@ -14,8 +14,9 @@ import pytest
 from sidecar_lint.changes import Changes
 from sidecar_lint.cli import main
 from sidecar_lint.document import ObjectRef, Span
-from sidecar_lint.engine import RunResult
 from sidecar_lint.findings import Finding, Severity, Suppression
+from sidecar_lint.report_context import ReportContext, Repository
+from sidecar_lint.reporters import github
 from sidecar_lint.reporters.github import (
     LIMITS,
     annotation_order,
@@ -24,10 +25,13 @@ from sidecar_lint.reporters.github import (
     escape_property,
     guard_commands,
     not_annotated_note,
-    render_github,
     select_annotations,
 )
 from sidecar_lint.reporters.sarif import identity_relpath
+from sidecar_lint.results import RunResult
+
+#: Reported paths are relative to the checkout, so they are their own repository paths.
+ROOT = str(Path(__file__).resolve().parent.parent)
 
 POD = textwrap.dedent(
     """\
@@ -41,6 +45,10 @@ POD = textwrap.dedent(
       sidecarContainers: []
     """
 )
+
+
+def _render(result: RunResult, changes: Changes | None = None) -> str:
+    return github.render(result, ReportContext(Repository(ROOT, ROOT), changes=changes))
 
 
 @pytest.fixture(autouse=True)
@@ -85,11 +93,7 @@ def test_escaping_of_data_and_properties() -> None:
 def test_annotation_with_awkward_message_and_path() -> None:
     message = "50% of 'a:b,c'\nsecond line\r\nthird"
     finding = _finding(message=message, path="odd, dir/x:y.yaml")
-    (line,) = [
-        x
-        for x in _lines(render_github(RunResult(findings=[finding]), identity_relpath))
-        if x.startswith("::error")
-    ]
+    (line,) = [x for x in _lines(_render(RunResult(findings=[finding]))) if x.startswith("::error")]
     assert line == (
         "::error file=odd%2C dir/x%3Ay.yaml,line=3,endLine=3,col=5,endColumn=12,"
         "title=sidecar-lint SL101 (unknown-field)"
@@ -105,7 +109,7 @@ def test_command_skips_missing_properties() -> None:
 
 def test_multi_line_region_has_no_columns() -> None:
     finding = _finding(span=Span(4, 3, 9, 20))
-    text = render_github(RunResult(findings=[finding]), identity_relpath)
+    text = _render(RunResult(findings=[finding]))
     assert "line=4,endLine=9,title=" in text
     assert "col=" not in text and "endColumn=" not in text
 
@@ -114,7 +118,7 @@ def test_severity_maps_to_command_kind() -> None:
     findings = [_finding(Severity.NOTE), _finding(Severity.WARNING), _finding(Severity.ERROR)]
     kinds = [
         re.match(r"::(\w+)", x).group(1)  # type: ignore[union-attr]
-        for x in _lines(render_github(RunResult(findings=findings), identity_relpath))
+        for x in _lines(_render(RunResult(findings=findings)))
     ]
     assert kinds == ["group", "error", "warning", "notice", "endgroup"]
 
@@ -126,7 +130,7 @@ def test_limits_most_severe_first_and_closing_notice() -> None:
         for n in range(15)
     ]
     result = RunResult(findings=findings, errors=["gone.yaml: cannot read: denied"])
-    lines = _lines(render_github(result, identity_relpath))
+    lines = _lines(_render(result))
     commands = [x for x in lines if not x.startswith(("::group::", "::endgroup::"))]
     kinds = [x.split(" ", 1)[0].split("::")[1] for x in commands]
     assert kinds.count("error") == LIMITS["error"] <= 10
@@ -146,13 +150,13 @@ def test_limits_most_severe_first_and_closing_notice() -> None:
 
 
 def test_no_closing_notice_when_everything_fits() -> None:
-    text = render_github(RunResult(findings=[_finding()]), identity_relpath)
+    text = _render(RunResult(findings=[_finding()]))
     assert "more finding" not in text
-    assert render_github(RunResult(), identity_relpath) == ""
+    assert _render(RunResult()) == ""
 
 
 def test_file_without_a_repository_path_carries_its_location_in_the_message() -> None:
-    text = render_github(RunResult(findings=[_finding(path="-")]), identity_relpath)
+    text = _render(RunResult(findings=[_finding(path="-")]))
     (line,) = [x for x in _lines(text) if x.startswith("::error")]
     assert "file=" not in line
     assert line.endswith("::-:3:5: broken")
@@ -247,9 +251,7 @@ def test_github_format_is_byte_identical_for_stdin(
 
 def test_suppressed_findings_are_not_annotated() -> None:
     accepted = replace(_finding(), suppression=Suppression("inSource", None, "comment"))
-    assert (
-        render_github(RunResult(findings=[accepted], suppressed=[accepted]), identity_relpath) == ""
-    )
+    assert _render(RunResult(findings=[accepted], suppressed=[accepted])) == ""
 
 
 # --------------------------------------------------------------------------- pull requests
@@ -291,9 +293,9 @@ def test_a_new_finding_is_annotated_despite_many_old_ones() -> None:
     new = _finding(Severity.ERROR, "new", path="zz/new.yaml", line=4)
     result = RunResult(findings=[*old, new])
     changes = Changes(frozenset({"zz/new.yaml"}), {"zz/new.yaml": ((4, 4),)})
-    plain = render_github(result, identity_relpath)
+    plain = _render(result)
     assert "zz/new.yaml" not in _annotated_paths(plain)  # today's order misses it
-    text = render_github(result, identity_relpath, changes)
+    text = _render(result, changes)
     assert _annotated_paths(text)[0] == "zz/new.yaml"
     assert len(_annotated_paths(text)) == LIMITS["error"]
     closing = [x for x in _lines(text) if x.startswith("::notice")][-1]

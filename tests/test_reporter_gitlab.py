@@ -14,12 +14,15 @@ import pytest
 from sidecar_lint.catalogue import builtin_rules, select_rules
 from sidecar_lint.checks.registry import CheckOptions
 from sidecar_lint.cli import main
-from sidecar_lint.engine import Linter, RunResult
+from sidecar_lint.engine import Linter
 from sidecar_lint.findings import Finding, Severity, Suppression
 from sidecar_lint.loader import load_bytes
 from sidecar_lint.paths import RepoPaths
-from sidecar_lint.reporters.gitlab import SEVERITY, build_issues, render_gitlab
+from sidecar_lint.report_context import ReportContext, Repository
+from sidecar_lint.reporters import gitlab
+from sidecar_lint.reporters.gitlab import SEVERITY, build_issues
 from sidecar_lint.reporters.sarif import FINGERPRINT_KEY, build_log, to_sarif_dict
+from sidecar_lint.results import RunResult
 from sidecar_lint.versions import KubeVersion
 
 #: The Code Quality report as GitLab documents it (docs.gitlab.com/ci/testing/code_quality):
@@ -90,7 +93,7 @@ def _validate(text: str) -> list[dict[str, Any]]:
 def _run(*files: tuple[str, str]) -> RunResult:
     rules = select_rules(builtin_rules(), ["SL101"])
     linter = Linter(rules, CheckOptions(kubernetes_version=KubeVersion.parse("1.33")))
-    result = RunResult(rules=rules)
+    result = RunResult()
     for path, text in files:
         result.findings.extend(linter.lint(load_bytes(path, text.encode())))
     result.findings.sort(key=Finding.sort_key)
@@ -98,7 +101,11 @@ def _run(*files: tuple[str, str]) -> RunResult:
 
 
 def _report(result: RunResult, root: Path) -> list[dict[str, Any]]:
-    return _validate(render_gitlab(result, RepoPaths(str(root), str(root))))
+    return _validate(gitlab.render(result, _context(root)))
+
+
+def _context(root: Path) -> ReportContext:
+    return ReportContext(Repository(str(root), str(root)))
 
 
 def test_the_schema_rejects_what_gitlab_would() -> None:
@@ -151,7 +158,7 @@ def test_fingerprints_survive_line_shifts_and_match_sarif(tmp_path: Path) -> Non
     renamed = _report(_run(("web.yaml", POD.replace("name: web,", "name: api,"))), tmp_path)
     assert {i["fingerprint"] for i in renamed}.isdisjoint(i["fingerprint"] for i in before)
     result = _run(("web.yaml", POD))
-    log = to_sarif_dict(build_log(result, "1.33", RepoPaths(str(tmp_path), str(tmp_path))))
+    log = to_sarif_dict(build_log(result, _context(tmp_path)))
     sarif_ids = [r["partialFingerprints"][FINGERPRINT_KEY] for r in log["runs"][0]["results"]]
     assert [i["fingerprint"] for i in before] == sarif_ids
 
@@ -177,7 +184,7 @@ def test_suppressed_findings_are_left_out_but_keep_the_numbering(tmp_path: Path)
 
 
 def test_clean_run_is_an_empty_array(tmp_path: Path) -> None:
-    assert render_gitlab(RunResult(), RepoPaths(str(tmp_path), str(tmp_path))) == "[]\n"
+    assert gitlab.render(RunResult(), _context(tmp_path)) == "[]\n"
 
 
 def test_cli_writes_the_report_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -11,10 +11,11 @@ import pytest
 
 from sidecar_lint.cli import main
 from sidecar_lint.document import ObjectRef, Span
-from sidecar_lint.engine import RunResult
 from sidecar_lint.findings import Finding, Severity, Suppression
-from sidecar_lint.reporters.junit import ObjectEntry, clean, render_junit
-from sidecar_lint.reporters.sarif import identity_relpath
+from sidecar_lint.report_context import ReportContext, Repository
+from sidecar_lint.reporters import junit
+from sidecar_lint.reporters.junit import clean
+from sidecar_lint.results import ObjectEntry, RunResult
 
 MANIFESTS = textwrap.dedent(
     """\
@@ -38,6 +39,8 @@ MANIFESTS = textwrap.dedent(
     """
 )
 WEB = ObjectRef("v1", "Pod", "shop", "web")
+#: Reported paths are relative to the checkout, so they are their own repository paths.
+ROOT = str(Path(__file__).resolve().parent.parent)
 
 
 @pytest.fixture(autouse=True)
@@ -61,6 +64,11 @@ def _finding(
     )
 
 
+def _junit(result: RunResult, objects: list[ObjectEntry] | None = None) -> str:
+    context = ReportContext(Repository(ROOT, ROOT), objects=tuple(objects or ()))
+    return junit.render(result, context)
+
+
 def _parse(text: str) -> ET.Element:
     assert text.startswith('<?xml version="1.0" encoding="UTF-8"?>\n')
     return ET.fromstring(text.encode("utf-8"))
@@ -73,7 +81,7 @@ def test_layout_failures_and_passing_objects() -> None:
         ObjectEntry("other.yaml", 0, ObjectRef("apps/v1", "Deployment", None, "api")),
     ]
     findings = [_finding("first"), _finding("second", line=7, severity=Severity.WARNING)]
-    root = _parse(render_junit(RunResult(findings=findings), identity_relpath, objects))
+    root = _parse(_junit(RunResult(findings=findings), objects))
     assert root.tag == "testsuites"
     assert root.attrib == {
         "name": "sidecar-lint",
@@ -112,7 +120,7 @@ def test_parse_errors_and_unreadable_files() -> None:
         span=Span(2, 1, 2, 2),
     )
     result = RunResult(findings=[parse_error], errors=["gone.yaml: cannot read: denied"])
-    root = _parse(render_junit(result, identity_relpath))
+    root = _parse(_junit(result))
     assert root.get("tests") == "2" and root.get("errors") == "1" and root.get("failures") == "1"
     bad, unreadable = root.findall("testsuite")
     assert bad.find("testcase").get("name") == "file: SL001 invalid-yaml"  # type: ignore[union-attr]
@@ -122,7 +130,7 @@ def test_parse_errors_and_unreadable_files() -> None:
 
 def test_escaping_and_characters_xml_cannot_carry() -> None:
     message = "a < b && c > \"d\" 'e' \x01\x1b end\nnext"
-    text = render_junit(RunResult(findings=[_finding(message)]), identity_relpath)
+    text = _junit(RunResult(findings=[_finding(message)]))
     failure = _parse(text).find("testsuite/testcase/failure")
     assert failure is not None
     assert failure.get("message") == "a < b && c > \"d\" 'e' \\x01\\x1b end\nnext"
@@ -154,7 +162,7 @@ def test_suppressed_findings_make_skipped_cases() -> None:
         _finding("accepted"), suppression=Suppression("inSource", "known", "comment")
     )
     objects = [ObjectEntry("deploy/web.yaml", 0, WEB)]
-    root = _parse(render_junit(RunResult(suppressed=[accepted]), identity_relpath, objects))
+    root = _parse(_junit(RunResult(suppressed=[accepted]), objects))
     assert root.get("skipped") == "1" and root.get("failures") == "0"
     names = [c.get("name") for c in root.iter("testcase")]
     assert names == ["Pod shop/web", "Pod shop/web: SL101 unknown-field"]

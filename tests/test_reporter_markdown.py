@@ -10,10 +10,11 @@ import pytest
 
 from sidecar_lint.cli import main
 from sidecar_lint.document import ObjectRef, Span
-from sidecar_lint.engine import RunResult, Summary
 from sidecar_lint.findings import Finding, Severity, Suppression
-from sidecar_lint.reporters.markdown import MAX_CHARS, blob_base, escape, render_markdown
-from sidecar_lint.reporters.sarif import identity_relpath
+from sidecar_lint.report_context import ReportContext, Repository, blob_base
+from sidecar_lint.reporters import markdown
+from sidecar_lint.reporters.markdown import MAX_CHARS, escape
+from sidecar_lint.results import RuleInfo, RunResult, Summary
 
 POD = textwrap.dedent(
     """\
@@ -29,6 +30,8 @@ POD = textwrap.dedent(
     """
 )
 SPAN = Span(3, 5, 3, 12)
+#: Reported paths are relative to the checkout, so they are their own repository paths.
+ROOT = str(Path(__file__).resolve().parent.parent)
 ENV = ("GITHUB_ACTIONS", "GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_SHA")
 
 
@@ -61,7 +64,14 @@ def _finding(
 
 def _render(findings: list[Finding], blob: str | None = None, **kw: object) -> str:
     result = RunResult(findings=findings, summary=Summary(files=2, objects=3), **kw)  # type: ignore[arg-type]
-    return render_markdown(result, "1.33", identity_relpath, blob, lambda code: f"https://x/{code}")
+    rules = tuple(
+        RuleInfo(f.code, f.name, f.severity, "title", "why", help_uri=f"https://x/{f.code}")
+        for f in findings
+    )
+    context = ReportContext(
+        Repository(ROOT, ROOT), kubernetes_version="1.33", rules=rules, blob_url=blob
+    )
+    return markdown.render(result, context)
 
 
 def test_clean_run() -> None:

@@ -16,8 +16,8 @@ import os
 import re
 import subprocess
 import textwrap
-from collections.abc import Iterator
-from dataclasses import replace
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -25,22 +25,24 @@ from typing import Any
 import pytest
 
 from sidecar_lint import PROJECT_URL, __version__
-from sidecar_lint.catalogue import builtin_rules, find_rule, load_rules, select_rules
+from sidecar_lint.catalogue import RuleMeta, builtin_rules, find_rule, load_rules, select_rules
 from sidecar_lint.checks.registry import CheckOptions
-from sidecar_lint.cli import main
+from sidecar_lint.cli import RuleHelpLookup, main, rule_infos
 from sidecar_lint.document import Span
-from sidecar_lint.engine import Linter, RunResult
+from sidecar_lint.engine import Linter
 from sidecar_lint.findings import Finding, Severity, Suppression
 from sidecar_lint.loader import load_bytes
-from sidecar_lint.paths import RepoPaths
+from sidecar_lint.paths import RepoPaths, repository_root
+from sidecar_lint.report_context import ReportContext, Repository
 from sidecar_lint.reporters import sarif
 from sidecar_lint.reporters.sarif import (
     FINGERPRINT_KEY,
     artifact_location,
     build_log,
-    render_sarif,
+    render,
     to_sarif_dict,
 )
+from sidecar_lint.results import RunResult
 from sidecar_lint.versions import KubeVersion
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -198,7 +200,7 @@ def assert_valid_sarif(text: str) -> dict[str, Any]:
 def validate_every_sarif(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     """Validate each SARIF document rendered during a test, wherever it goes."""
     produced: list[str] = []
-    original = sarif.render_sarif
+    original = sarif.render
 
     def checked(*args: Any, **kwargs: Any) -> str:
         text = original(*args, **kwargs)
@@ -206,7 +208,7 @@ def validate_every_sarif(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]
         produced.append(text)
         return text
 
-    monkeypatch.setattr(sarif, "render_sarif", checked)
+    monkeypatch.setattr(sarif, "render", checked)
     yield produced
 
 
@@ -219,10 +221,30 @@ def _plain_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 # --------------------------------------------------------------------------- helpers
 
 
-def _run(*files: tuple[str, str], select: tuple[str, ...] = ()) -> RunResult:
+@dataclass
+class _Linted(RunResult):
+    """A run's result and the rules it ran (which the report context describes)."""
+
+    rules: Sequence[RuleMeta] = ()
+
+
+def _context(rules: Sequence[RuleMeta] = (), root: Path | None = None) -> ReportContext:
+    """What the command line hands reporters; ``root`` None: the working directory."""
+    where = Repository(".") if root is None else Repository(str(root), str(root))
+    rule_help = RuleHelpLookup(rules)
+    return ReportContext(
+        where, kubernetes_version="1.33", rules=rule_infos(rules), rule_help=rule_help
+    )
+
+
+def _render(result: RunResult, rules: Sequence[RuleMeta] = (), root: Path | None = None) -> str:
+    return sarif.render(result, _context(rules, root))
+
+
+def _run(*files: tuple[str, str], select: tuple[str, ...] = ()) -> _Linted:
     rules = select_rules(builtin_rules(), list(select))
     linter = Linter(rules, CheckOptions(kubernetes_version=KubeVersion.parse("1.33")))
-    result = RunResult(rules=rules)
+    result = _Linted(rules=rules)
     for path, text in files:
         result.findings.extend(linter.lint(load_bytes(path, text.encode())))
     result.summary = linter.summary
@@ -230,8 +252,8 @@ def _run(*files: tuple[str, str], select: tuple[str, ...] = ()) -> RunResult:
     return result
 
 
-def _sarif(result: RunResult, root: Path) -> dict[str, Any]:
-    return assert_valid_sarif(sarif.render_sarif(result, "1.33", RepoPaths(str(root), str(root))))
+def _sarif(linted: _Linted, root: Path) -> dict[str, Any]:
+    return assert_valid_sarif(_render(linted, linted.rules, root))
 
 
 def _cli_sarif(tmp_path: Path, capsys: pytest.CaptureFixture[str], *argv: str) -> dict[str, Any]:
@@ -297,7 +319,7 @@ def test_rules_are_every_active_rule_sorted_and_documented() -> None:
 def test_results_always_present_even_when_clean() -> None:
     log = _sarif(_run(("ok.yaml", "apiVersion: v1\nkind: ConfigMap\n")), Path.cwd())
     assert log["runs"][0]["results"] == []
-    assert '"results": []' in sarif.render_sarif(RunResult(), "1.33", RepoPaths("."))
+    assert '"results": []' in _render(RunResult())
 
 
 def test_pinned_region_of_a_key(tmp_path: Path) -> None:
@@ -361,17 +383,15 @@ def test_warning_level_is_kept_and_no_minus_one_rule_index() -> None:
     assert rule is not None
     warning_rule = rule.model_copy(update={"severity": Severity.WARNING})
     result = _run(("pod.yaml", POD), select=("SL101",))
-    result.rules = [warning_rule]
     result.findings = [replace(f, severity=Severity.WARNING) for f in result.findings]
-    data = to_sarif_dict(build_log(result, "1.33", RepoPaths(".")))
+    data = to_sarif_dict(build_log(result, _context([warning_rule])))
     (res,) = data["runs"][0]["results"]
     assert res["level"] == "warning"
     assert data["runs"][0]["tool"]["driver"]["rules"][0]["defaultConfiguration"] == {
         "level": "warning"
     }
     # A finding whose rule is not described gets no ruleIndex at all, never -1.
-    result.rules = []
-    orphan = to_sarif_dict(build_log(result, "1.33", RepoPaths(".")))["runs"][0]["results"][0]
+    orphan = to_sarif_dict(build_log(result, _context([])))["runs"][0]["results"][0]
     assert "ruleIndex" not in orphan
     assert "kind" not in orphan and "rank" not in orphan
 
@@ -393,17 +413,16 @@ def test_security_severity_only_for_security_rules() -> None:
     rule = find_rule(builtin_rules(), "SL101")
     assert rule is not None
     tagged = rule.model_copy(update={"tags": ("security", *rule.tags)})
-    result = RunResult(rules=[tagged])
-    log = assert_valid_sarif(sarif.render_sarif(result, "1.33", RepoPaths(".")))
+    log = assert_valid_sarif(_render(RunResult(), [tagged]))
     props = log["runs"][0]["tool"]["driver"]["rules"][0]["properties"]
     assert float(props["security-severity"]) == 7.5
-    plain = assert_valid_sarif(sarif.render_sarif(RunResult(rules=[rule]), "1.33", RepoPaths(".")))
+    plain = assert_valid_sarif(_render(RunResult(), [rule]))
     assert "security-severity" not in plain["runs"][0]["tool"]["driver"]["rules"][0]["properties"]
 
 
 def test_unreadable_files_are_notifications() -> None:
     result = RunResult(errors=["gone.yaml: cannot read: No such file or directory"])
-    log = assert_valid_sarif(sarif.render_sarif(result, "1.33", RepoPaths(".")))
+    log = assert_valid_sarif(_render(result))
     (invocation,) = log["runs"][0]["invocations"]
     assert invocation["executionSuccessful"] is False
     (note,) = invocation["toolExecutionNotifications"]
@@ -445,11 +464,11 @@ def test_repository_root_is_the_git_top_level(tmp_path: Path) -> None:
     except (OSError, subprocess.CalledProcessError):
         pytest.skip("git not available")
     (tmp_path / "k8s").mkdir()
-    assert Path(sarif.repository_root(str(tmp_path / "k8s"))).resolve() == tmp_path.resolve()
+    assert Path(repository_root(str(tmp_path / "k8s"))).resolve() == tmp_path.resolve()
     plain = tmp_path.parent / f"{tmp_path.name}-plain"
     plain.mkdir()
     if subprocess.run(["git", "-C", str(plain), "rev-parse"], capture_output=True).returncode:
-        assert sarif.repository_root(str(plain)) == str(plain)
+        assert repository_root(str(plain)) == str(plain)
 
 
 def test_cli_from_a_subdirectory_reports_root_relative_uris(
@@ -505,7 +524,7 @@ def test_fingerprint_ignores_lines_but_not_identity(tmp_path: Path) -> None:
 def test_duplicate_identities_get_a_counter(tmp_path: Path) -> None:
     (finding,) = _run(("pod.yaml", POD), select=("SL101",)).findings
     moved = replace(finding, span=Span(9, 3, 9, 20))
-    result = RunResult(findings=[finding, moved], rules=builtin_rules())
+    result = _Linted(findings=[finding, moved], rules=builtin_rules())
     log = _sarif(result, tmp_path)
     values = [r["partialFingerprints"][FINGERPRINT_KEY] for r in log["runs"][0]["results"]]
     assert values == [values[0], values[0] + ":2"]
@@ -518,7 +537,7 @@ def test_suppressed_findings_are_listed_as_suppressed(tmp_path: Path) -> None:
     baseline = replace(
         finding, span=Span(2, 1, 2, 4), suppression=Suppression("external", None, "baseline")
     )
-    result = RunResult(suppressed=[accepted, baseline], rules=builtin_rules())
+    result = _Linted(suppressed=[accepted, baseline], rules=builtin_rules())
     results = _sarif(result, tmp_path)["runs"][0]["results"]
     assert [r["suppressions"] for r in results] == [
         [{"kind": "external", "properties": {"source": "baseline"}}],
@@ -534,10 +553,9 @@ def test_suppressed_findings_are_listed_as_suppressed(tmp_path: Path) -> None:
 
 def test_byte_identical_across_runs(tmp_path: Path) -> None:
     files = (("pod.yaml", POD), ("deploy.yaml", DEPLOYMENT))
-    first = sarif.render_sarif(_run(*files), "1.33", RepoPaths(str(tmp_path), str(tmp_path)))
-    again = sarif.render_sarif(_run(*files), "1.33", RepoPaths(str(tmp_path), str(tmp_path)))
+    first, again = (_render(run, run.rules, tmp_path) for run in (_run(*files), _run(*files)))
     assert first == again
-    assert render_sarif is not sarif.render_sarif  # the validating wrapper is in place
+    assert render is not sarif.render  # the validating wrapper is in place
 
 
 def test_github_checks_catch_what_the_schema_allows(tmp_path: Path) -> None:
@@ -556,9 +574,9 @@ def test_a_teams_own_rules_link_to_their_references_only() -> None:
     own = load_rules([ROOT / "tests" / "data" / "custom_rules"], builtin=False)
     assert own, "the custom rule fixtures are missing"
     linked = own[0].model_copy(update={"references": ("RFC 1", "https://example.com/acme001")})
-    result = RunResult(rules=[*own, linked.model_copy(update={"code": "ACME999"})])
-    rules = assert_valid_sarif(sarif.render_sarif(result, "1.33", RepoPaths(".")))["runs"][0]
-    described = {r["id"]: r for r in rules["tool"]["driver"]["rules"]}
+    rules = [*own, linked.model_copy(update={"code": "ACME999"})]
+    run = assert_valid_sarif(_render(RunResult(), rules))["runs"][0]
+    described = {r["id"]: r for r in run["tool"]["driver"]["rules"]}
     assert "helpUri" not in described[own[0].code]
     assert described["ACME999"]["helpUri"] == "https://example.com/acme001"
 
@@ -568,8 +586,7 @@ def test_long_rationale_is_cut_to_githubs_limit() -> None:
     assert rule is not None
     sentences = " ".join(f"Sentence number {n} explains a little more." for n in range(60))
     long = rule.model_copy(update={"rationale": sentences, "title": "word " * 300})
-    result = RunResult(rules=[long])
-    described = assert_valid_sarif(sarif.render_sarif(result, "1.33", RepoPaths(".")))
+    described = assert_valid_sarif(_render(RunResult(), [long]))
     (desc,) = described["runs"][0]["tool"]["driver"]["rules"]
     assert len(desc["fullDescription"]["text"]) <= 1024
     assert desc["fullDescription"]["text"].endswith("more.")

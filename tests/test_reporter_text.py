@@ -9,15 +9,11 @@ import pytest
 
 from sidecar_lint.cli import main
 from sidecar_lint.document import ObjectRef, Span
-from sidecar_lint.engine import RunResult
 from sidecar_lint.findings import Finding, Severity
-from sidecar_lint.reporters.text import (
-    ELLIPSIS,
-    SNIPPET_LEAD,
-    SNIPPET_WIDTH,
-    clip_line,
-    render_text,
-)
+from sidecar_lint.report_context import ReportContext
+from sidecar_lint.reporters import text as text_report
+from sidecar_lint.reporters.text import ELLIPSIS, SNIPPET_LEAD, SNIPPET_WIDTH, clip_line
+from sidecar_lint.results import RunResult
 
 
 def _finding(line: int, start: int, end: int, end_line: int | None = None) -> Finding:
@@ -34,8 +30,14 @@ def _finding(line: int, start: int, end: int, end_line: int | None = None) -> Fi
     )
 
 
+def _render(finding: Finding, line: str) -> str:
+    """The text report of one finding whose first line reads ``line``."""
+    lines = {finding.path: {finding.span.start_line: line}}
+    return text_report.render(RunResult(findings=[finding]), ReportContext(lines=lines))
+
+
 def _snippet(line: str, finding: Finding) -> tuple[str, str]:
-    text = render_text(RunResult(findings=[finding]), lambda path, n: line)
+    text = _render(finding, line)
     source, caret = text.splitlines()[1:3]
     prefix = f"  {finding.span.start_line} | "
     return source[len(prefix) :], caret[len(prefix) :]
@@ -49,7 +51,7 @@ def _marked(source: str, caret: str) -> str:
 
 def test_a_short_line_prints_as_before() -> None:
     line = "  sidecarContainers:\t[]"
-    text = render_text(RunResult(findings=[_finding(18, 3, 20)]), lambda path, n: line)
+    text = _render(_finding(18, 3, 20), line)
     assert text.splitlines()[1:3] == [
         "  18 |   sidecarContainers: []",
         "     |   ^^^^^^^^^^^^^^^^^",

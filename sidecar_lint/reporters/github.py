@@ -8,8 +8,8 @@ sent, and one closing notice says how many were left out and where they all
 are. The whole block sits in a collapsed log group, so a job log that also
 shows the text report stays readable.
 
-What the pull request changes is data (:class:`~sidecar_lint.changes.Changes`)
-that the command line gets from git; this module only formats.
+What the pull request changes is data (:class:`~sidecar_lint.changes.Changes`,
+``context.changes``) that the run gets from git; this module only formats.
 """
 
 from __future__ import annotations
@@ -17,10 +17,14 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from sidecar_lint.changes import Changes
-from sidecar_lint.engine import RunResult
 from sidecar_lint.findings import Finding, Severity
+
+if TYPE_CHECKING:
+    from sidecar_lint.changes import Changes
+    from sidecar_lint.report_context import ReportContext
+    from sidecar_lint.results import RunResult
 
 #: Annotations emitted per kind. One slot of each kind is left free: the runner
 #: adds its own error when the step fails, and the overflow notice needs one.
@@ -161,17 +165,14 @@ def not_annotated_note(selection: Selection, changes: Changes | None) -> str | N
     )
 
 
-def render_github(
-    result: RunResult,
-    relpath: Callable[[str], str | None],
-    changes: Changes | None = None,
-) -> str:
+def render(result: RunResult, context: ReportContext) -> str:
     """Workflow commands for the run; empty when there is nothing to report.
 
-    ``changes`` (a pull request's changed files and lines) decides which
-    findings get the limited annotation slots first.
+    ``context.changes`` (a pull request's changed files and lines) decides
+    which findings get the limited annotation slots first.
     """
-    selection = select_annotations(result, relpath, changes)
+    changes = context.changes
+    selection = select_annotations(result, context.paths.relative, changes)
     kept = selection.kept
     if not kept:
         return ""

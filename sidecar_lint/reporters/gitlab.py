@@ -11,13 +11,19 @@ across runs and unique within a report: they are the SARIF result identities
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sidecar_lint.engine import RunResult
 from sidecar_lint.findings import Finding, Severity
 from sidecar_lint.output import json_escape_surrogates
 from sidecar_lint.paths import STDIN_PATH, RepoPaths
 from sidecar_lint.reporters.sarif import result_identities
+
+if TYPE_CHECKING:
+    from sidecar_lint.report_context import ReportContext
+    from sidecar_lint.results import RunResult
+
+#: How warnings name this report when some results cannot be placed on a repository file.
+LOCATION_WARNING_NAME = "the GitLab report"
 
 #: GitLab's scale is info, minor, major, critical, blocker. An error is a manifest the API
 #: server rejects or a sidecar that cannot work: critical; nothing here blocks on its own.
@@ -62,7 +68,8 @@ def build_issues(result: RunResult, paths: RepoPaths) -> list[dict[str, Any]]:
     return issues
 
 
-def render_gitlab(result: RunResult, paths: RepoPaths) -> str:
+def render(result: RunResult, context: ReportContext) -> str:
     """The report as JSON text: keys sorted, byte-stable, valid UTF-8, ``[]`` when clean."""
-    text = json.dumps(build_issues(result, paths), indent=2, sort_keys=True, ensure_ascii=False)
+    issues = build_issues(result, context.paths)
+    text = json.dumps(issues, indent=2, sort_keys=True, ensure_ascii=False)
     return json_escape_surrogates(text) + "\n"

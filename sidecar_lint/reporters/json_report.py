@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sidecar_lint import __version__
-from sidecar_lint.engine import RunResult
 from sidecar_lint.findings import Finding
 from sidecar_lint.output import json_escape_surrogates
+
+if TYPE_CHECKING:
+    from sidecar_lint.report_context import ReportContext
+    from sidecar_lint.results import RunResult
 
 SCHEMA_VERSION = 1
 
@@ -58,7 +60,7 @@ def finding_to_dict(f: Finding) -> dict[str, Any]:
     }
 
 
-def render_json(result: RunResult, kubernetes_version: str) -> str:
+def render(result: RunResult, context: ReportContext) -> str:
     """The whole run as one JSON document, keys in a fixed order.
 
     Valid UTF-8 whatever the input: a file name that is not valid UTF-8 keeps
@@ -67,9 +69,9 @@ def render_json(result: RunResult, kubernetes_version: str) -> str:
     by_severity = Counter(f.severity.value for f in result.findings)
     payload = {
         "schemaVersion": SCHEMA_VERSION,
-        "tool": {"name": "sidecar-lint", "version": __version__},
-        "kubernetesVersion": kubernetes_version,
-        "featureGates": dict(result.feature_gates),
+        "tool": {"name": "sidecar-lint", "version": context.tool_version},
+        "kubernetesVersion": context.kubernetes_version,
+        "featureGates": dict(context.feature_gates),
         "findings": [finding_to_dict(f) for f in result.findings],
         "errors": [{"message": e} for e in result.errors],
         "summary": {

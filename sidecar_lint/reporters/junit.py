@@ -15,43 +15,22 @@ Files that could not be read are ``<error>`` test cases in a suite of their own.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from sidecar_lint.document import ObjectRef
-from sidecar_lint.engine import RunResult
 from sidecar_lint.findings import Finding
 from sidecar_lint.output import escape_surrogates
 
 if TYPE_CHECKING:
     from xml.etree.ElementTree import Element
 
-    from sidecar_lint.loader import LoadedSource
+    from sidecar_lint.report_context import ReportContext
+    from sidecar_lint.results import RunResult
 
 SUITES_NAME = "sidecar-lint"
 #: Characters XML 1.0 cannot carry, even escaped.
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-
-
-@dataclass(frozen=True)
-class ObjectEntry:
-    """One Kubernetes object that was linted (passing objects need to be listed)."""
-
-    path: str
-    document_index: int
-    ref: ObjectRef
-
-
-def objects_from_sources(sources: Mapping[str, LoadedSource]) -> list[ObjectEntry]:
-    """Every Kubernetes object of the loaded files, in file order."""
-    from sidecar_lint.loader import iter_documents
-
-    return [
-        ObjectEntry(doc.source.path, doc.index, doc.ref)
-        for loaded in sources.values()
-        for doc in iter_documents(loaded)
-    ]
 
 
 def clean(text: str) -> str:
@@ -87,20 +66,20 @@ def _detail(f: Finding, file: str) -> str:
     return f"{where}: {f.severity.value} {f.code} [{f.name}] {f.message}{extra}"
 
 
-def render_junit(
-    result: RunResult,
-    relpath: Callable[[str], str | None],
-    objects: Iterable[ObjectEntry] = (),
-) -> str:
-    """The run as a JUnit XML document (UTF-8, stable order, no timestamps)."""
+def render(result: RunResult, context: ReportContext) -> str:
+    """The run as a JUnit XML document (UTF-8, stable order, no timestamps).
+
+    Passing objects come from ``context.objects``: every object the run linted.
+    """
     import xml.etree.ElementTree as ET
 
     suites: dict[str, dict[tuple[object, ...], _Case]] = {}
+    relpath = context.paths.relative
 
     def file_of(path: str) -> str:
         return relpath(path) or path
 
-    for obj in objects:
+    for obj in context.objects:
         label = _object_label(obj.ref, obj.document_index)
         cases = suites.setdefault(file_of(obj.path), {})
         cases.setdefault(

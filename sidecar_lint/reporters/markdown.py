@@ -12,11 +12,15 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from sidecar_lint.engine import RunResult
 from sidecar_lint.findings import Finding, Severity
 from sidecar_lint.output import utf8_bytes
+
+if TYPE_CHECKING:
+    from sidecar_lint.report_context import ReportContext
+    from sidecar_lint.results import RunResult
 
 #: GitHub rejects comments longer than 65,536 characters; step summaries allow 1 MiB.
 MAX_CHARS = 60_000
@@ -28,16 +32,6 @@ def escape(text: str) -> str:
     """Plain text for a Markdown table cell: punctuation escaped, one line."""
     flat = " ".join(text.split())
     return _SPECIAL.sub(r"\\\1", flat)
-
-
-def blob_base(env: Mapping[str, str]) -> str | None:
-    """``https://github.com/owner/repo/blob/<sha>`` from the Actions environment, if set."""
-    server = env.get("GITHUB_SERVER_URL", "").rstrip("/")
-    repo = env.get("GITHUB_REPOSITORY", "").strip("/")
-    sha = env.get("GITHUB_SHA", "")
-    if server and repo and sha:
-        return f"{server}/{repo}/blob/{sha}"
-    return None
 
 
 def _plural(n: int, word: str) -> str:
@@ -66,20 +60,18 @@ def _object(f: Finding) -> str:
     return escape(text)
 
 
-def render_markdown(
-    result: RunResult,
-    kubernetes_version: str,
-    relpath: Callable[[str], str | None],
-    blob_url: str | None = None,
-    rule_url: Callable[[str], str | None] | None = None,
-    not_annotated: str | None = None,
-) -> str:
+def render(result: RunResult, context: ReportContext) -> str:
     """The summary as GitHub-flavoured Markdown.
 
-    ``not_annotated`` is the GitHub reporter's sentence on findings that got
-    no annotation in the same run; it is quoted under the totals, so a reader
-    of the pull request learns that the annotations are not everything.
+    Links point at ``context.blob_url`` when set, else are relative to the
+    repository root; rule codes link to their documentation. When GitHub
+    annotations are among the run's outputs, their reporter's sentence on
+    findings left without one is quoted under the totals, so a reader of the
+    pull request learns that the annotations are not everything.
     """
+    relpath = context.paths.relative
+    rule_urls = {rule.code: rule.help_uri for rule in context.rules}
+    not_annotated = _not_annotated(result, context) if context.annotating else None
     s = result.summary
     findings = [f for f in result.findings if f.suppression is None]
     suppressed = len(result.suppressed) + len(result.findings) - len(findings)
@@ -87,7 +79,7 @@ def render_markdown(
     out = ["## sidecar-lint", ""]
     scope = (
         f"{_plural(s.files, 'file')}, {_plural(s.objects, 'Kubernetes object')}, "
-        f"Kubernetes {kubernetes_version}"
+        f"Kubernetes {context.kubernetes_version}"
     )
     if findings:
         parts = [_plural(counts[sev], sev.value) for sev in _SEVERITIES if counts[sev]]
@@ -108,18 +100,26 @@ def render_markdown(
     if findings:
         out += ["", "| Severity | Count |", "|---|---:|"]
         out += [f"| {sev.value} | {counts[sev]} |" for sev in _SEVERITIES if counts[sev]]
-        out += ["", *_rule_table(findings, rule_url)]
+        out += ["", *_rule_table(findings, rule_urls)]
         out += ["", "### Findings", ""]
-        out += _finding_rows(findings, relpath, blob_url, budget=MAX_CHARS - _size(out))
+        out += _finding_rows(findings, relpath, context.blob_url, budget=MAX_CHARS - _size(out))
     return "\n".join(out) + "\n"
 
 
-def _rule_table(findings: list[Finding], rule_url: Callable[[str], str | None] | None) -> list[str]:
+def _not_annotated(result: RunResult, context: ReportContext) -> str | None:
+    """The GitHub reporter's sentence on findings it left without an annotation."""
+    from sidecar_lint.reporters.github import not_annotated_note, select_annotations
+
+    selection = select_annotations(result, context.paths.relative, context.changes)
+    return not_annotated_note(selection, context.changes)
+
+
+def _rule_table(findings: list[Finding], rule_urls: Mapping[str, str | None]) -> list[str]:
     per_rule = Counter((f.code, f.name, f.severity) for f in findings)
     rows = ["| Rule | Name | Severity | Findings |", "|---|---|---|---:|"]
     ordered = sorted(per_rule.items(), key=lambda kv: (-kv[0][2].rank, -kv[1], kv[0][0]))
     for (code, name, severity), n in ordered:
-        url = rule_url(code) if rule_url else None
+        url = rule_urls.get(code)
         cell = f"[{code}]({url})" if url else code
         rows.append(f"| {cell} | `{name}` | {severity.value} | {n} |")
     return rows

@@ -8,8 +8,9 @@ inherit the rule's default level). :func:`to_sarif_dict` walks the attrs
 fields, names them by their ``schema_property_name`` and drops ``None`` and
 meaningless defaults, but always keeps ``level``.
 
-This module also decides where findings live relative to the repository
-(:class:`RepoPaths`), which the GitHub, Markdown and JUnit reporters share.
+This module also names results by repository path (:func:`artifact_location`,
+:func:`result_identities`, which the GitLab report shares) and says which
+results cannot be placed on a repository file (:func:`location_warnings`).
 ``sarif_om`` is imported only when a log is actually built.
 """
 
@@ -20,16 +21,20 @@ import os
 from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from sidecar_lint import PROJECT_URL, __version__
-from sidecar_lint.catalogue import RuleMeta
-from sidecar_lint.engine import RunResult
+from sidecar_lint import PROJECT_URL
 from sidecar_lint.findings import Finding, Severity
 from sidecar_lint.output import json_escape_surrogates, utf8_bytes
-from sidecar_lint.paths import STDIN_PATH, RepoPaths, repository_root
+from sidecar_lint.paths import STDIN_PATH, RepoPaths
 
+if TYPE_CHECKING:
+    from sidecar_lint.report_context import ReportContext
+    from sidecar_lint.results import RuleHelp, RuleInfo, RunResult
+
+#: How warnings name this report when some results cannot be placed on a repository file.
+LOCATION_WARNING_NAME = "SARIF"
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA_URI = (
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -114,22 +119,6 @@ def location_warnings(findings: Iterable[Finding], paths: RepoPaths, report: str
 # --------------------------------------------------------------------------- rules
 
 
-def rule_anchor(rule: RuleMeta) -> str:
-    """GitHub's heading slug for the rule's documentation section (``sl101-unknown-field``)."""
-    return f"{rule.code}-{rule.name}".lower()
-
-
-def rule_help_uri(rule: RuleMeta) -> str | None:
-    """Where a rule is documented: its section of docs/rules.md for a built-in rule.
-
-    A team's own rule (any prefix but ``SL``) links to its first web
-    reference, if it has one.
-    """
-    if rule.code.startswith("SL"):
-        return f"{PROJECT_URL}/blob/main/docs/rules.md#{rule_anchor(rule)}"
-    return next((r for r in rule.references if r.startswith(("https://", "http://"))), None)
-
-
 def _one_line(text: str, limit: int = MAX_DESCRIPTION) -> str:
     """Whitespace collapsed to single spaces, cut at a sentence or word to fit ``limit``."""
     flat = " ".join(text.split())
@@ -143,7 +132,7 @@ def _one_line(text: str, limit: int = MAX_DESCRIPTION) -> str:
     return (cut[:word] if word > 0 else cut).rstrip(" ,;:") + "…"
 
 
-def _rule_properties(rule: RuleMeta) -> dict[str, Any]:
+def _rule_properties(rule: RuleInfo) -> dict[str, Any]:
     props: dict[str, Any] = {
         "precision": "high",
         "problem.severity": _PROBLEM_SEVERITY[rule.severity],
@@ -155,16 +144,17 @@ def _rule_properties(rule: RuleMeta) -> dict[str, Any]:
     return props
 
 
-def _descriptor(rule: RuleMeta, om: Any) -> Any:
-    from sidecar_lint.rule_docs import explain, explain_markdown
-
+def _descriptor(rule: RuleInfo, full: RuleHelp | None, om: Any) -> Any:
+    """A rule descriptor; ``help`` (the rule's full help) is left out when none was given."""
     return om.ReportingDescriptor(
         id=rule.code,
         name=rule.name,
         short_description=om.MultiformatMessageString(text=_one_line(rule.title)),
         full_description=om.MultiformatMessageString(text=_one_line(rule.rationale)),
-        help=om.MultiformatMessageString(text=explain(rule), markdown=explain_markdown(rule)),
-        help_uri=rule_help_uri(rule),
+        help=om.MultiformatMessageString(text=full.text, markdown=full.markdown)
+        if full is not None
+        else None,
+        help_uri=rule.help_uri,
         default_configuration=om.ReportingConfiguration(level=rule.severity.value),
         properties=_rule_properties(rule),
     )
@@ -268,18 +258,20 @@ def result_identities(findings: Iterable[Finding], paths: RepoPaths) -> list[str
 # --------------------------------------------------------------------------- log
 
 
-def build_log(result: RunResult, kubernetes_version: str, paths: RepoPaths) -> Any:
+def build_log(result: RunResult, context: ReportContext) -> Any:
     """The run as a ``sarif_om.SarifLog`` (one run, every active rule described)."""
     import sarif_om as om
 
-    rules = sorted(result.rules, key=lambda r: r.code)
+    paths = context.paths
+    rules = sorted(context.rules, key=lambda r: r.code)
     index = {rule.code: i for i, rule in enumerate(rules)}
+    version = context.tool_version
     driver = om.ToolComponent(
         name=TOOL_NAME,
-        version=__version__,
-        semantic_version=__version__,
+        version=version,
+        semantic_version=version,
         information_uri=PROJECT_URL,
-        rules=[_descriptor(rule, om) for rule in rules],
+        rules=[_descriptor(rule, context.rule_help.get(rule.code), om) for rule in rules],
     )
     # Suppressed findings stay in the log, marked, so viewers can show them as such.
     findings = sorted([*result.findings, *result.suppressed], key=Finding.sort_key)
@@ -309,8 +301,8 @@ def build_log(result: RunResult, kubernetes_version: str, paths: RepoPaths) -> A
             )
         },
         properties={
-            "kubernetesVersion": kubernetes_version,
-            "featureGates": dict(result.feature_gates),
+            "kubernetesVersion": context.kubernetes_version,
+            "featureGates": dict(context.feature_gates),
         },
     )
     return om.SarifLog(schema_uri=SARIF_SCHEMA_URI, version=SARIF_VERSION, runs=[run])
@@ -355,9 +347,8 @@ def _is_default(attribute: Any, value: Any) -> bool:
     return bool(value == default)
 
 
-def render_sarif(result: RunResult, kubernetes_version: str, paths: RepoPaths | None = None) -> str:
+def render(result: RunResult, context: ReportContext) -> str:
     """The whole run as SARIF JSON: keys sorted, no timestamps, byte-stable, valid UTF-8."""
-    repo = paths or RepoPaths(repository_root())
-    data = to_sarif_dict(build_log(result, kubernetes_version, repo))
+    data = to_sarif_dict(build_log(result, context))
     text = json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False)
     return json_escape_surrogates(text) + "\n"

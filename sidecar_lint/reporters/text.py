@@ -4,34 +4,37 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from sidecar_lint.engine import RunResult
 from sidecar_lint.findings import Finding, Severity
+
+if TYPE_CHECKING:
+    from sidecar_lint.report_context import ReportContext
+    from sidecar_lint.results import RunResult
 
 _COLORS = {"error": "\033[31;1m", "warning": "\033[33;1m", "note": "\033[36m"}
 _BOLD, _DIM, _RESET = "\033[1m", "\033[2m", "\033[0m"
 
 
-def render_text(
-    result: RunResult,
-    read_line: Callable[[str, int], str],
-    color: bool = False,
-    quiet: bool = False,
-    statistics: bool = False,
-    list_errors: bool = True,
-) -> str:
-    """The whole report; ``read_line(path, n)`` supplies source lines for carets.
+def render(result: RunResult, context: ReportContext) -> str:
+    """The whole report, with source lines and carets from ``context.lines``.
 
-    ``list_errors`` False leaves out the ``error:`` line of each path that
-    could not be read (the command line shows them on standard error when
-    this report goes to standard output); the summary line still counts them.
+    ``context.text`` says how it looks where it goes: color, ``--quiet``,
+    ``--statistics``, whether each path that could not be read gets its own
+    ``error:`` line (the summary line counts them either way) and whether it
+    is guarded against GitHub Actions workflow commands.
     """
+    options = context.text
+    color = options.color
 
     def paint(code: str, text: str) -> str:
         return f"{code}{text}{_RESET}" if color else text
 
+    def read_line(path: str, number: int) -> str:
+        return context.lines.get(path, {}).get(number, "")
+
     out: list[str] = []
-    if statistics:
+    if options.statistics:
         counts = Counter((f.code, f.name, f.severity.value) for f in result.findings)
         for (code, name, severity), n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
             out.append(
@@ -40,15 +43,20 @@ def render_text(
     else:
         for finding in result.findings:
             out.append(_headline(finding, paint))
-            if not quiet:
+            if not options.quiet:
                 out.extend(
                     _snippet(finding, read_line(finding.path, finding.span.start_line), paint)
                 )
-    for error in result.errors if list_errors else ():
+    for error in result.errors if options.list_errors else ():
         out.append(f"{paint(_COLORS['error'], 'error')}: {error}")
-    if not quiet or result.findings or result.errors:
+    if not options.quiet or result.findings or result.errors:
         out.append(summary_line(result))
-    return "\n".join(out) + "\n" if out else ""
+    text = "\n".join(out) + "\n" if out else ""
+    if options.guard_commands:
+        from sidecar_lint.reporters.github import guard_commands
+
+        text = guard_commands(text)
+    return text
 
 
 def _headline(f: Finding, paint: Callable[[str, str], str]) -> str:
