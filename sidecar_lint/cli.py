@@ -51,8 +51,11 @@ ObjectSeen = tuple[str, int, "ObjectRef"]
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 FAIL_ON = ("error", "warning", "note", "none")
-#: ``auto`` (text, plus github annotations under GitHub Actions) and every report format.
-FORMATS = ("auto", *REPORT_FORMATS)
+
+
+def format_names() -> tuple[str, ...]:
+    """``auto`` (text, plus github annotations under GitHub Actions) and every report format."""
+    return ("auto", *REPORT_FORMATS)
 
 
 class UsageError(Exception):
@@ -76,8 +79,8 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         type=output_spec,
         metavar="FMT[:FILE]",
-        help=f"output format, one of {', '.join(FORMATS)} (default: auto = text, plus github "
-        "annotations under GitHub Actions); :FILE writes it to FILE; repeat for several "
+        help=f"output format, one of {', '.join(format_names())} (default: auto = text, plus "
+        "github annotations under GitHub Actions); :FILE writes it to FILE; repeat for several "
         "outputs from one run",
     )
     p.add_argument(
@@ -567,9 +570,10 @@ def output_spec(text: str) -> OutputSpec:
     """Parse ``FMT`` or ``FMT:FILE`` (``FMT:-`` is standard output) for ``--format``."""
     name, sep, path = text.partition(":")
     fmt = name.strip().lower()
-    if fmt not in FORMATS:
+    names = format_names()
+    if fmt not in names:
         raise argparse.ArgumentTypeError(
-            f"unknown format {name!r}; choose from {', '.join(FORMATS)} (optionally FMT:FILE)"
+            f"unknown format {name!r}; choose from {', '.join(names)} (optionally FMT:FILE)"
         )
     if sep and not path:
         raise argparse.ArgumentTypeError(f"{text!r}: a file name must follow the colon")
