@@ -23,20 +23,20 @@ import hashlib
 import json
 import os
 import sys
-import tempfile
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sidecar_lint import __version__
-from sidecar_lint.parallel import FileReport, digest_of, report_from_data, report_to_data
+from sidecar_lint.file_report import FileReport, digest_of, report_from_data, report_to_data
+from sidecar_lint.output import write_atomic
 
 if TYPE_CHECKING:
     from sidecar_lint.settings import Settings
 
 CACHE_ENV = "SIDECAR_LINT_CACHE_DIR"
-#: Bumped when the entry format changes.
-FORMAT = 1
+#: Bumped when the entry format changes (2: findings no longer carry ``extra``).
+FORMAT = 2
 
 
 def default_cache_dir(env: dict[str, str] | None = None) -> Path:
@@ -191,7 +191,7 @@ class Cache:
             back = report_from_data(json.loads(text))
         except (TypeError, ValueError, KeyError):
             return
-        if back != report or [f.extra for f in back.findings] != [f.extra for f in report.findings]:
+        if back != report:
             return  # e.g. a pointer through a date key: not representable, not cached
         self.entries[report.path] = data
         self.changed = True
@@ -205,16 +205,4 @@ class Cache:
         )
         with contextlib.suppress(OSError):
             self.file.parent.mkdir(parents=True, exist_ok=True)
-            _write_atomic(self.file, payload)
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+            write_atomic(self.file, payload)  # a report's writer: no reader sees half a file

@@ -882,10 +882,3 @@ def _suggest(pointer: Pointer) -> str:
     known = [f.alias or name for name, f in model.model_fields.items()]
     match = difflib.get_close_matches(key, known, n=1, cutoff=0.7)
     return f"; did you mean {match[0]!r}?" if match else ""
-
-
-def matches_any(path: str, globs: Sequence[str]) -> bool:
-    """Kept until the engine imports :func:`sidecar_lint.paths.matches_any` itself."""
-    from sidecar_lint.paths import matches_any as match
-
-    return match(path, globs)

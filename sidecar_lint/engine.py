@@ -138,7 +138,7 @@ class Linter:
         """The plan for one file path (overrides matched by glob)."""
         if not self.overrides:
             return self._plan(())
-        from sidecar_lint.config import matches_any
+        from sidecar_lint.paths import matches_any
 
         matched = tuple(i for i, o in enumerate(self.overrides) if matches_any(path, o.globs))
         return self._plan(matched)

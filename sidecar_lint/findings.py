@@ -7,7 +7,7 @@ is :class:`sidecar_lint.model.Violation`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Literal
 
@@ -76,7 +76,6 @@ class Finding:
     document_index: int | None = None
     fix: Fix | None = None
     suppression: Suppression | None = None
-    extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     def sort_key(self) -> tuple[Any, ...]:
         """File, position, then code and message: stable whatever the run order."""

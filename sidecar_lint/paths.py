@@ -111,7 +111,7 @@ def matches_any(path: str, globs: Iterable[str]) -> bool:
 
 
 @lru_cache(maxsize=256)
-def _compiled(globs: tuple[str, ...]) -> pathspec.PathSpec | None:
+def _compiled(globs: tuple[str, ...]) -> pathspec.PathSpec[pathspec.Pattern] | None:
     """One matcher per set of globs (a run has a few: the excludes, each override's files)."""
     import pathspec  # only runs with globs need it
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from sidecar_lint.cache import CACHE_ENV, Cache, default_cache_dir
+from sidecar_lint.cache import CACHE_ENV, FORMAT, Cache, default_cache_dir
 from sidecar_lint.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,7 +40,7 @@ def _lint(cache: Path, capsys: pytest.CaptureFixture[str], *extra: str) -> tuple
 
 
 def _entries(cache: Path) -> dict[str, object]:
-    files = list((cache / "v1").glob("*.json"))
+    files = list((cache / f"v{FORMAT}").glob("*.json"))
     assert len(files) == 1
     data = json.loads(files[0].read_text(encoding="utf-8"))
     return data["files"]  # type: ignore[no-any-return]
@@ -63,7 +63,7 @@ def test_cached_report_is_used_instead_of_linting(
 ) -> None:
     cache = tmp_path / "cache"
     _lint(cache, capsys)
-    cache_file = next((cache / "v1").glob("*.json"))
+    cache_file = next((cache / f"v{FORMAT}").glob("*.json"))
     data = json.loads(cache_file.read_text(encoding="utf-8"))
     data["files"]["pod.yaml"]["findings"][0]["message"] = "served from the cache"
     cache_file.write_text(json.dumps(data), encoding="utf-8")
@@ -76,7 +76,7 @@ def test_changed_content_is_linted_again(
 ) -> None:
     cache = tmp_path / "cache"
     _lint(cache, capsys)
-    cache_file = next((cache / "v1").glob("*.json"))
+    cache_file = next((cache / f"v{FORMAT}").glob("*.json"))
     data = json.loads(cache_file.read_text(encoding="utf-8"))
     data["files"]["pod.yaml"]["findings"][0]["message"] = "stale"
     cache_file.write_text(json.dumps(data), encoding="utf-8")
@@ -93,7 +93,7 @@ def test_settings_select_their_own_cache_file(
     _, default = _lint(cache, capsys)
     _, old = _lint(cache, capsys, "--kubernetes-version", "1.28")
     _, only = _lint(cache, capsys, "--select", "SL101")
-    assert len(list((cache / "v1").glob("*.json"))) == 3
+    assert len(list((cache / f"v{FORMAT}").glob("*.json"))) == 3
     assert default != old and default != only
     assert main([".", "--no-cache", "--format", "json", "--kubernetes-version", "1.28"]) in (0, 1)
     assert capsys.readouterr().out == old
@@ -108,7 +108,7 @@ def test_configuration_file_changes_change_the_key(
     _lint(cache, capsys)
     config.write_text("kubernetesVersion: '1.28'\n", encoding="utf-8")
     _, old = _lint(cache, capsys)
-    assert len(list((cache / "v1").glob("*.json"))) == 2
+    assert len(list((cache / f"v{FORMAT}").glob("*.json"))) == 2
     main([".", "--no-cache", "--format", "json", "--jobs", "1"])
     assert capsys.readouterr().out == old
 
@@ -118,8 +118,8 @@ def test_configuration_file_changes_change_the_key(
     [
         b"",
         b"{not json",
-        b'{"format": 1, "files": {"pod.yaml": {"digest": 5}}}',
-        b'{"format": 1, "files": {"pod.yaml": {"path": "pod.yaml"}}}',
+        b'{"format": %d, "files": {"pod.yaml": {"digest": 5}}}' % FORMAT,
+        b'{"format": %d, "files": {"pod.yaml": {"path": "pod.yaml"}}}' % FORMAT,
         b'{"format": 99, "files": {}}',
         b"[1, 2, 3]",
         b"\xff\xfe\x00garbage",
@@ -130,7 +130,7 @@ def test_corrupt_or_partial_cache_is_ignored(
 ) -> None:
     cache = tmp_path / "cache"
     expected = _lint(cache, capsys)
-    for path in (cache / "v1").glob("*.json"):
+    for path in (cache / f"v{FORMAT}").glob("*.json"):
         path.write_bytes(damage)
     assert _lint(cache, capsys) == expected
     assert _lint(cache, capsys) == expected  # and it was rewritten in a usable shape
@@ -168,7 +168,7 @@ def test_default_location_is_outside_the_tree(
     main(["."])
     capsys.readouterr()
     assert _snapshot(tree) == before  # nothing written into the linted tree
-    assert list((home / ".cache" / "sidecar-lint" / "v1").glob("*.json"))
+    assert list((home / ".cache" / "sidecar-lint" / f"v{FORMAT}").glob("*.json"))
 
 
 def test_default_dir_resolution(tmp_path: Path) -> None:
@@ -217,10 +217,10 @@ def test_cache_file_is_replaced_atomically(
 ) -> None:
     cache = tmp_path / "cache"
     _lint(cache, capsys)
-    leftovers = [p for p in (cache / "v1").iterdir() if p.name.endswith(".tmp")]
+    leftovers = [p for p in (cache / f"v{FORMAT}").iterdir() if p.name.endswith(".tmp")]
     assert leftovers == []
-    assert oct(next((cache / "v1").glob("*.json")).stat().st_mode & 0o777)
-    assert os.access(cache / "v1", os.W_OK)
+    assert oct(next((cache / f"v{FORMAT}").glob("*.json")).stat().st_mode & 0o777)
+    assert os.access(cache / f"v{FORMAT}", os.W_OK)
 
 
 # --------------------------------------------------------------------------- library versions
@@ -294,7 +294,7 @@ def test_results_of_another_parser_version_are_not_served(
     real = cache_module.library_versions()
     monkeypatch.setattr(cache_module, "library_versions", lambda: {**real, "pyyaml": "6.0.3"})
     _lint(cache, capsys)
-    cache_file = next((cache / "v1").glob("*.json"))
+    cache_file = next((cache / f"v{FORMAT}").glob("*.json"))
     data = json.loads(cache_file.read_text(encoding="utf-8"))
     data["files"]["pod.yaml"]["findings"][0]["message"] = "computed under 6.0.3"
     cache_file.write_text(json.dumps(data), encoding="utf-8")
@@ -303,7 +303,7 @@ def test_results_of_another_parser_version_are_not_served(
     monkeypatch.setattr(cache_module, "library_versions", lambda: dict(real))
     _, out = _lint(cache, capsys)
     assert "computed under 6.0.3" not in out
-    assert len(list((cache / "v1").glob("*.json"))) == 2
+    assert len(list((cache / f"v{FORMAT}").glob("*.json"))) == 2
 
 
 def test_switching_the_fast_parser_off_changes_the_key(
@@ -317,4 +317,4 @@ def test_switching_the_fast_parser_off_changes_the_key(
     _lint(cache, capsys)
     monkeypatch.setenv(fastload.LOADER_ENV, "reference")
     _lint(cache, capsys)
-    assert len(list((cache / "v1").glob("*.json"))) == 2
+    assert len(list((cache / f"v{FORMAT}").glob("*.json"))) == 2

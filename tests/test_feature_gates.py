@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from sidecar_lint.cache import FORMAT as CACHE_FORMAT
 from sidecar_lint.catalogue import builtin_rules, select_rules
 from sidecar_lint.checks.registry import CheckOptions
 from sidecar_lint.cli import main
@@ -498,7 +499,7 @@ def test_changing_the_gates_changes_the_cache_key(
     base = ("--kubernetes-version", "1.28", "--select", "SL106", "pod.yaml")
     without = lint_cached(*base)
     with_gate = lint_cached(*base, "--feature-gates", "SidecarContainers=true")
-    assert len(list((cache / "v1").glob("*.json"))) == 2
+    assert len(list((cache / f"v{CACHE_FORMAT}").glob("*.json"))) == 2
     assert len(json.loads(without)["findings"]) == 1
     assert json.loads(with_gate)["findings"] == []
     assert lint_cached(*base) == without  # each setting reads back its own results
