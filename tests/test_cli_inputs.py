@@ -79,7 +79,8 @@ def test_several_unread_paths_and_findings(tmp_path: Path) -> None:
 def test_a_text_report_in_a_file_still_lists_the_paths(tmp_path: Path) -> None:
     (tmp_path / "ok.yaml").write_text(CLEAN)
     proc = cli(tmp_path, "--format", "text:report.txt", "nope", "ok.yaml")
-    assert (proc.returncode, proc.stdout, proc.stderr) == (2, "", "")
+    assert (proc.returncode, proc.stdout) == (2, "")
+    assert proc.stderr == "sidecar-lint: nope: does not exist\n"
     assert (tmp_path / "report.txt").read_text().splitlines() == [
         "error: nope: does not exist",
         "No problems found in 1 file, 1 Kubernetes objects; 1 path could not be read.",
@@ -89,7 +90,7 @@ def test_a_text_report_in_a_file_still_lists_the_paths(tmp_path: Path) -> None:
 def test_machine_reports_on_stdout_keep_recording_the_paths(tmp_path: Path) -> None:
     (tmp_path / "ok.yaml").write_text(CLEAN)
     proc = cli(tmp_path, "--format", "json", "nope", "ok.yaml")
-    assert (proc.returncode, proc.stderr) == (2, "")
+    assert (proc.returncode, proc.stderr) == (2, "sidecar-lint: nope: does not exist\n")
     assert json.loads(proc.stdout)["errors"] == [{"message": "nope: does not exist"}]
     proc = cli(tmp_path, "--format", "sarif", "nope", "ok.yaml")
     invocation = json.loads(proc.stdout)["runs"][0]["invocations"][0]
@@ -135,7 +136,7 @@ def test_empty_stdin_is_an_error_unless_allowed(tmp_path: Path, data: bytes) -> 
 
 def test_empty_stdin_is_recorded_by_every_report(tmp_path: Path) -> None:
     proc = cli(tmp_path, "--format", "json", "--format", "sarif:out.sarif", "-")
-    assert (proc.returncode, proc.stderr) == (2, "")
+    assert (proc.returncode, proc.stderr) == (2, f"sidecar-lint: -: {EMPTY_STDIN}\n")
     assert json.loads(proc.stdout)["errors"] == [{"message": f"-: {EMPTY_STDIN}"}]
     log = json.loads((tmp_path / "out.sarif").read_text())
     assert log["runs"][0]["invocations"][0]["executionSuccessful"] is False

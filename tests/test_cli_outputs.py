@@ -168,7 +168,7 @@ def test_a_path_that_does_not_exist_is_in_every_report(
 ) -> None:
     every = [arg for fmt in EVERY_FILE_FORMAT for arg in ("--format", f"{fmt}:out.{fmt}")]
     assert _lint(*every, "k8s/pod.yaml", "k8s/typo.yaml") == 2
-    assert capsys.readouterr() == ("", "")  # everything is in the reports
+    assert capsys.readouterr() == ("", "sidecar-lint: k8s/typo.yaml: does not exist\n")
     report = json.loads((workdir / "out.json").read_text())
     assert report["errors"] == [{"message": "k8s/typo.yaml: does not exist"}]
     assert report["summary"]["findings"] == 1

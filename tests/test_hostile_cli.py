@@ -511,7 +511,8 @@ def test_a_self_referencing_symlink_in_a_plain_walk_is_reported(tmp_path: Path) 
     (tmp_path / "self-loop").symlink_to("self-loop")  # not a manifest name: nothing to read
     proc = cli(tmp_path, "--format", "json", ".", GIT_DIR=str(tmp_path / "no-git"))
     report = json.loads(proc.stdout)
-    assert (proc.returncode, proc.stderr) == (2, "")
+    stderr = "sidecar-lint: self.yaml: cannot read: Too many levels of symbolic links\n"
+    assert (proc.returncode, proc.stderr) == (2, stderr)
     assert report["errors"] == [
         {"message": "self.yaml: cannot read: Too many levels of symbolic links"}
     ]

@@ -17,9 +17,11 @@ Layers, lowest first (a module may import its own layer and those below)::
     run        one run's settings and inputs: config, settings, discovery,
                changes, file_report (one file's results), cache, parallel,
                shards, baseline, report_context (what reports print besides
-               the findings), and run (the pipeline from request to result)
+               the findings), run (the pipeline from request to result), and
+               roles_report (--show-roles)
     reporters  turning a run's findings into text, JSON, SARIF, ...
-    cli        the command line (cli, __main__), which may import anything
+    cli        the command line (cli, its flags in cli_parser, __main__) and
+               report_writer (reports rendered and written), which may import anything
 
 Every import counts, also one inside a function (imported late for start-up
 time) or under ``TYPE_CHECKING``: either way the module depends on the other.
@@ -95,6 +97,7 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
                 "sidecar_lint.cache",
                 "sidecar_lint.parallel",
                 "sidecar_lint.run",
+                "sidecar_lint.roles_report",
                 "sidecar_lint.shards",
                 "sidecar_lint.baseline",
                 "sidecar_lint.report_context",
@@ -102,7 +105,17 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
         ),
     ),
     ("reporters", frozenset({"sidecar_lint.reporters", "sidecar_lint.reporters.*"})),
-    ("cli", frozenset({"sidecar_lint.cli", "sidecar_lint.__main__"})),
+    (
+        "cli",
+        frozenset(
+            {
+                "sidecar_lint.cli",
+                "sidecar_lint.cli_parser",
+                "sidecar_lint.report_writer",
+                "sidecar_lint.__main__",
+            }
+        ),
+    ),
 )
 
 #: Imports from a higher layer that are being removed: (importer, imported).

@@ -27,13 +27,14 @@ import pytest
 from sidecar_lint import PROJECT_URL, __version__
 from sidecar_lint.catalogue import RuleMeta, builtin_rules, find_rule, load_rules, select_rules
 from sidecar_lint.checks.registry import CheckOptions
-from sidecar_lint.cli import RuleHelpLookup, main, rule_infos
+from sidecar_lint.cli import main
 from sidecar_lint.document import Span
 from sidecar_lint.engine import Linter
 from sidecar_lint.findings import Finding, Severity, Suppression
 from sidecar_lint.loader import load_bytes
 from sidecar_lint.paths import RepoPaths, repository_root
 from sidecar_lint.report_context import ReportContext, Repository
+from sidecar_lint.report_writer import RuleHelpLookup, rule_infos
 from sidecar_lint.reporters import sarif
 from sidecar_lint.reporters.sarif import (
     FINGERPRINT_KEY,

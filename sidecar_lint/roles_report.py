@@ -1,0 +1,70 @@
+"""``--show-roles``: each workload's containers with their role and the reasons for it.
+
+A one-shot mode beside linting: the inputs and their settings come from the
+same pipeline (:func:`sidecar_lint.run.gather`), read by the same function as
+a lint (:func:`sidecar_lint.parallel.read_input`), but nothing is linted.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from sidecar_lint.loader import iter_documents, load_bytes
+from sidecar_lint.pointers import format_pointer
+from sidecar_lint.workload import iter_workloads
+
+if TYPE_CHECKING:
+    from sidecar_lint.loader import Limits
+    from sidecar_lint.run import Inputs
+
+
+def show_roles(inputs: Inputs, limits: Limits, as_json: bool) -> tuple[list[str], list[str]]:
+    """The report's lines (JSON or text), and the inputs that could not be read."""
+    from sidecar_lint.parallel import read_input
+
+    errors: list[str] = []
+    report: list[dict[str, Any]] = []
+    for position, item in enumerate(inputs.items):
+        raw = read_input(item)
+        if isinstance(raw, str):
+            errors.append(raw)
+            continue
+        linter = inputs.linter_of(position)
+        for doc in iter_documents(load_bytes(item.path, raw, limits)):
+            for w in iter_workloads(doc, linter.kinds, linter.classifier):
+                span, _ = doc.locate(w.template_pointer)
+                report.append(
+                    {
+                        "file": doc.source.path,
+                        "line": span.start_line,
+                        "object": w.ref.display(),
+                        "podTemplate": format_pointer(w.template_pointer) or "(the Pod itself)",
+                        "runsToCompletion": w.runs_to_completion,
+                        "containers": [
+                            {
+                                "list": c.list_key,
+                                "index": c.index,
+                                "name": c.name,
+                                "role": c.role.value,
+                                "sidecarKind": c.sidecar_kind,
+                                "reasons": list(c.reasons),
+                            }
+                            for c in w.containers
+                        ],
+                    }
+                )
+    if as_json:
+        return [json.dumps(report, indent=2)], errors
+    lines: list[str] = []
+    for entry in report:
+        lines.append(
+            f"{entry['file']}:{entry['line']}: {entry['object']} "
+            f"(pod template: {entry['podTemplate']})"
+        )
+        for c in entry["containers"]:
+            where = f"{c['list']}[{c['index']}]"
+            kind = f" ({c['sidecarKind']})" if c["sidecarKind"] else ""
+            lines.append(f"  {where:<18} {c['name']:<24} {c['role']}{kind}")
+            lines.extend(f"  {'':<18} {'':<24}   - {reason}" for reason in c["reasons"])
+    return lines, errors
