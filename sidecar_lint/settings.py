@@ -29,13 +29,13 @@ from sidecar_lint.config import (
     ConfigError,
     ConfigFinder,
     LoadedConfig,
-    Locator,
     Problem,
     RuleSettings,
     load_config,
     report,
     resolve_config,
 )
+from sidecar_lint.config_source import Locator
 from sidecar_lint.document import Pointer
 from sidecar_lint.engine import Linter, PathOverride, RuleTuning
 from sidecar_lint.feature_gates import effective_gates, version_problem

@@ -14,7 +14,8 @@ Layers, lowest first (a module may import its own layer and those below)::
                sidecar_catalog), and suppression directives (suppressions)
     checks     the rules' checks, their registry and shared helpers
     engine     running rules over files: engine, the rule catalogue, rule docs
-    run        one run's settings and inputs: config, settings, discovery,
+    run        one run's settings and inputs: config (and config_source, where
+               its keys sit), settings, discovery,
                changes, file_report (one file's results), cache, parallel,
                shards, baseline, report_context (what reports print besides
                the findings), run (the pipeline from request to result), and
@@ -90,6 +91,7 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
         frozenset(
             {
                 "sidecar_lint.config",
+                "sidecar_lint.config_source",
                 "sidecar_lint.settings",
                 "sidecar_lint.discovery",
                 "sidecar_lint.changes",
