@@ -244,8 +244,9 @@ def test_standard_output_equals_the_file_output(tmp_path: Path, files: dict[str,
         # The same set of reports as the file run (a Markdown summary says how many findings
         # the run's annotations left out), with this one on standard output.
         rest = [f"--format={o}:{others / o}" for o in FORMATS if o != fmt]
+        command = ["--sarif-root", ".", "--format", fmt, *rest, "."]
         proc = subprocess.run(
-            [sys.executable, "-m", "sidecar_lint", "--sarif-root", ".", "--format", fmt, *rest, "."],
+            [sys.executable, "-m", "sidecar_lint", *command],
             cwd=tree,
             env=environment(tmp_path),
             capture_output=True,
