@@ -802,9 +802,10 @@ def _ceiling_problem() -> str | None:
     sequence one level deeper than the most this linter reads (linear time
     for libyaml, a few milliseconds).
     """
-    if _Loader is yaml.SafeLoader:
+    libyaml: type[yaml.SafeLoader] | None = getattr(yaml, "CSafeLoader", None)
+    if libyaml is None:  # pragma: no cover - depends on how PyYAML was built
         return None
-    loader = _Loader("- " * (_MAX_READ_DEPTH + 1) + "x")
+    loader = libyaml("- " * (_MAX_READ_DEPTH + 1) + "x")
     next_event: Callable[[], Any] = loader.get_event
     try:
         while next_event() is not None:

@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any, cast
 
 import pytest
 import yaml
@@ -916,3 +917,286 @@ def test_positions_are_recorded_64_levels_down_and_deeper_nodes_use_that_ancesto
     span, found = doc.locate(deep)
     assert found == deep[:_SPAN_DEPTH]
     assert (span.start_line, span.start_col) == (1, 4 + _SPAN_DEPTH - 1)
+
+
+# --------------------------------------------------------------------------- libyaml's own ceiling
+# PyYAML 6.0.4's libyaml refuses nesting past 1,000 levels with an error of its own; 6.0.3's
+# reads any depth. Every test here holds for both: the linter's own guard and messages rule.
+
+
+def _pure_stop(text: str, max_depth: int) -> tuple[int, int]:
+    """(line, column) of the first collection ``max_depth`` levels down, from PyYAML's events."""
+    depth = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            if depth >= max_depth:
+                return event.start_mark.line, event.start_mark.column
+            depth += 1
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+    raise AssertionError("not that deep")
+
+
+CEILING_SHAPES = {
+    "flow-sequence": lambda n: "x: " + "[" * n + "]" * n + "\n",
+    "flow-mapping": lambda n: "x: " + "{a: " * n + "b" + "}" * n + "\n",
+    "block-sequence": lambda n: "- " * n + "x\n",
+    "block-mapping": lambda n: "".join(" " * i + "k:\n" for i in range(n)) + " " * n + "v\n",
+    "block-then-flow": lambda n: "- " * (n // 2) + "[" * (n - n // 2) + "]" * (n - n // 2) + "\n",
+}
+
+
+@pytest.mark.parametrize("shape", sorted(CEILING_SHAPES))
+@pytest.mark.parametrize(("levels", "max_depth"), [(1_200, 256), (1_500, 1_100)])
+def test_nesting_past_libyamls_ceiling_is_reported_by_the_guard_where_it_passes_the_limit(
+    shape: str, levels: int, max_depth: int
+) -> None:
+    from sidecar_lint.loader import Limits
+
+    deep = CEILING_SHAPES[shape](levels)
+    text = "a: 1\n---\n" + deep + "---\nb: 2\n"
+    loaded = load_source(SourceFile("f.yaml", text), Limits(max_depth=max_depth))
+    (problem,) = loaded.problems
+    line, column = _pure_stop(deep, max_depth)
+    assert (problem.line, problem.column, problem.document_index) == (line + 2, column, 1)
+    assert problem.message == (
+        f"nesting deeper than {max_depth} levels: this document is not linted "
+        "(raise the limit with --max-depth)"
+    )
+    assert [(d.index, d.data) for d in loaded.documents] == [(0, {"a": 1}), (2, {"b": 2})]
+
+
+def _flat(data: object) -> list[object]:
+    """Nested data as a flat list of tokens (preorder), without recursion (and so without ==)."""
+    out: list[object] = []
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            out.append(("{", len(item)))
+            for key, value in reversed(list(item.items())):
+                stack.append(value)
+                stack.append(("key", key))
+        elif isinstance(item, list):
+            out.append(("[", len(item)))
+            stack.extend(reversed(item))
+        else:
+            out.append(item)
+    return out
+
+
+def _expected_flat(shape: str, levels: int) -> list[object]:
+    """What :func:`_flat` gives for the data of ``CEILING_SHAPES[shape](levels)``."""
+    if shape == "flow-sequence":
+        return [("{", 1), ("key", "x"), *[("[", 1)] * (levels - 1), ("[", 0)]
+    if shape == "flow-mapping":
+        return [("{", 1), ("key", "x"), *[("{", 1), ("key", "a")] * levels, "b"]
+    if shape == "block-sequence":
+        return [*[("[", 1)] * levels, "x"]
+    if shape == "block-mapping":
+        return [*[("{", 1), ("key", "k")] * levels, "v"]
+    return [*[("[", 1)] * (levels - 1), ("[", 0)]  # block-then-flow
+
+
+# A 3,000-deep block mapping is 4.5 MB of indentation: the other shapes cover block nesting.
+@pytest.mark.parametrize("shape", sorted(set(CEILING_SHAPES) - {"block-mapping"}))
+def test_a_raised_limit_reads_3000_levels_whatever_libyamls_ceiling(shape: str) -> None:
+    from sidecar_lint.loader import Limits
+
+    deep = CEILING_SHAPES[shape](3_000)
+    text = "a: 1\n---\n" + deep + "---\nb: 2\n"
+    loaded = load_source(SourceFile("f.yaml", text), Limits(max_depth=5_000))
+    assert loaded.problems == []
+    assert [d.index for d in loaded.documents] == [0, 1, 2]
+    assert _flat(loaded.documents[1].data) == _expected_flat(shape, 3_000)
+    # Positions are libyaml's (and pure PyYAML's): the root's.
+    root = next(yaml.compose_all(deep, Loader=_PureComposer))
+    assert loaded.documents[1].spans[()].value == (
+        root.start_mark.line + 2,
+        root.start_mark.column,
+        root.end_mark.line + 2,
+        root.end_mark.column,
+    )
+
+
+class _PureComposer(yaml.SafeLoader):
+    """PyYAML's pure loader, composing only the root: its marks need no recursion."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        events: Any = self  # PyYAML's parser methods are untyped
+        event = events.get_event()
+        depth = 1
+        while depth:
+            got = events.get_event()
+            if isinstance(got, yaml.CollectionStartEvent):
+                depth += 1
+            elif isinstance(got, yaml.CollectionEndEvent):
+                depth -= 1
+        return yaml.Node("", None, event.start_mark, got.end_mark)
+
+
+def test_a_raised_limit_reads_the_same_as_libyaml_below_its_ceiling() -> None:
+    """900 levels: libyaml reads them on every release; the pure parser must agree exactly."""
+    from sidecar_lint import loader
+    from sidecar_lint.loader import Limits
+
+    text = "a: &x {k: [1]}\nb: *x\n---\n" + "".join(
+        CEILING_SHAPES[shape](900) + "---\n" for shape in sorted(CEILING_SHAPES)
+    )
+    text += "d: 1\nd: 2\n? [complex]\n: k\nt: !!python/name:os.system 1\nm: {<<: {z: 1}}\n"
+    limits = Limits(max_depth=1_000)
+
+    def outcome(loaded: object) -> object:
+        docs, problems = cast(Any, _outcome(loaded))
+        return [(d[0], d[1], _flat(d[2]), *d[3:]) for d in docs], problems
+
+    reference = load_source(SourceFile("f.yaml", text), limits)
+    assert reference.problems == [] and len(reference.documents) == 7
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(loader, "_Loader", loader._DeepLoader)
+        pure = load_source(SourceFile("f.yaml", text), limits)
+    assert outcome(pure) == outcome(reference)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: 1\nb: [1, {c: d}]\n---\n- x\n- &a {k: v}\n- *a\n- *a\n",
+        "x: " + "[" * 1_500 + "]" * 1_500 + "\n",
+        "{" + ", ".join(f"k{i}: v" for i in range(400)) + "}\n",  # keys past 1,024 characters
+        "[" + "a, " * 600 + "b: c]\n",
+        "a: 1\nb\nc: 2\n",  # a required simple key without its ':'
+        "a: *nowhere\n",
+        "a: &x 1\nb: &x 2\n",
+        "k: [a, b\nc: d\n",
+        "? - a\n  - b\n: c\n",
+        "- !!str 1\n- !custom {a: b}\n- |\n  text\n...\n",
+    ],
+)
+def test_the_deep_loader_composes_as_pure_pyyaml(text: str) -> None:
+    """The same nodes and marks, or the same error, as PyYAML's own pure loader."""
+    from sidecar_lint.loader import _DeepLoader
+
+    def compose(loader: type[yaml.SafeLoader]) -> object:
+        try:
+            return _tree(list(yaml.compose_all(text, Loader=loader)))
+        except yaml.MarkedYAMLError as err:
+            return type(err), str(err)
+        except RecursionError:
+            return "recursion"
+
+    deep = compose(_DeepLoader)
+    pure = compose(yaml.SafeLoader)
+    if pure == "recursion":  # PyYAML's composer recurses: compare with its events instead
+        pure = _tree(list(yaml.compose_all(text, Loader=_EventComposer)))
+    assert deep == pure
+
+
+class _EventComposer(yaml.SafeLoader):
+    """Untagged plain nodes straight from PyYAML's pure events, with a list of open nodes."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        stack: list[Any] = []
+        events: Any = self  # PyYAML's parser and resolver methods are untyped
+        while True:
+            event: Any = events.get_event()
+            start, end = event.start_mark, event.end_mark
+            if isinstance(event, yaml.ScalarEvent):
+                tag = events.resolve(yaml.ScalarNode, event.value, event.implicit)
+                node: Any = yaml.ScalarNode(event.tag or tag, event.value, start, end, event.style)
+            elif isinstance(event, yaml.CollectionStartEvent):
+                kind: Any = (
+                    yaml.SequenceNode
+                    if isinstance(event, yaml.SequenceStartEvent)
+                    else yaml.MappingNode
+                )
+                tag = events.resolve(kind, None, event.implicit)
+                stack.append(kind(event.tag or tag, [], start, None, event.flow_style))
+                continue
+            else:  # the end of the open collection
+                node = stack.pop()
+                node.end_mark = event.end_mark
+            if not stack:
+                return node
+            top = stack[-1]
+            if isinstance(top, yaml.MappingNode):
+                if top.value and len(top.value[-1]) == 1:
+                    top.value[-1] = (top.value[-1][0], node)
+                else:
+                    top.value.append((node,))
+            else:
+                top.value.append(node)
+
+
+def _tree(nodes: list[Any]) -> list[object]:
+    """Nodes as a flat preorder list of (kind, tag, value, marks, style); a node met again
+    (an alias) is its first visit's number. Iterative, so deep trees compare without recursion.
+    """
+    out: list[object] = []
+    seen: dict[int, int] = {}
+    stack: list[Any] = list(reversed(nodes))
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            out.append(("again", seen[id(node)]))
+            continue
+        seen[id(node)] = len(out)
+        start, end = node.start_mark, node.end_mark
+        marks = (start.index, start.line, start.column, end.index, end.line, end.column)
+        if isinstance(node, yaml.ScalarNode):
+            out.append(("scalar", node.tag, node.value, marks, node.style))
+            continue
+        if isinstance(node, yaml.SequenceNode):
+            children = list(node.value)
+        else:
+            children = [part for pair in node.value for part in pair]
+        out.append((type(node).__name__, node.tag, len(children), marks, node.flow_style))
+        stack.extend(reversed(children))
+    return out
+
+
+def test_the_deep_loader_takes_linear_time_for_flow_nesting() -> None:
+    """PyYAML's own scanner takes time in the square of flow nesting; the deep loader must not."""
+    import time
+
+    from sidecar_lint.loader import _DeepLoader, _scan_with
+
+    def took(levels: int) -> float:
+        text = "[" * levels + "]" * levels
+        start = time.perf_counter()
+        assert _scan_with(_DeepLoader, text, 0, 100_000, 1) == (levels, None)
+        return time.perf_counter() - start
+
+    took(1_000)  # warm up
+    small, large = min(took(2_000) for _ in range(3)), min(took(8_000) for _ in range(3))
+    assert large < 10 * small  # four times the levels: about four times the time, not sixteen
+
+
+def test_the_ceiling_is_probed_from_libyamls_own_refusal() -> None:
+    """A ceiling is known exactly when libyaml refuses as deep a document as is ever read."""
+    from sidecar_lint.loader import _MAX_READ_DEPTH, _ceiling_problem
+
+    try:
+        list(yaml.parse("- " * (_MAX_READ_DEPTH + 1) + "x", Loader=yaml.CSafeLoader))
+    except yaml.MarkedYAMLError as err:
+        assert _ceiling_problem() == err.problem is not None
+    else:
+        assert _ceiling_problem() is None
+
+
+def test_ordinary_and_shallow_text_never_takes_the_pure_parser(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The pure parser is for what libyaml refuses: everything else keeps libyaml's speed."""
+    from sidecar_lint import loader
+    from sidecar_lint.loader import Limits
+
+    def refuse(*args: object) -> None:
+        raise AssertionError("the pure parser read text libyaml reads")
+
+    monkeypatch.setattr(loader._DeepLoader, "__init__", refuse)
+    examples = Path(__file__).resolve().parent.parent / "examples"
+    for path in sorted(examples.glob("*.yaml")):
+        assert load_bytes(path.name, path.read_bytes()).documents
+    text = "x: " + "[" * 900 + "]" * 900 + "\n---\n" + "- " * 900 + "x\n"
+    assert len(load_source(SourceFile("f.yaml", text), Limits(max_depth=950)).documents) == 2
