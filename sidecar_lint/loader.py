@@ -25,6 +25,13 @@ before it are composed. Documents within a raised limit but deeper than the
 calling thread's stack surely holds are composed on a thread of their own
 with a stack sized for them (:func:`_on_stack`).
 
+Some libyaml builds (PyYAML 6.0.4's) refuse nesting past a ceiling of their
+own (1,000 levels) with an error of their own. That refusal is recognised by
+the complaint libyaml makes about a probe document (:func:`_ceiling_problem`),
+and the text is then scanned and read by PyYAML's pure parser, which any
+depth costs no stack (:class:`_DeepLoader`): the limits, messages and
+positions are the same whichever PyYAML is installed.
+
 With ``fast=True`` (what the command line uses) a file is first read by
 :mod:`sidecar_lint.fastload`, which builds only the plain data and accepts it
 only when it is provably what this loader would build. Such documents get a

@@ -248,6 +248,35 @@ def test_deep_nesting_through_the_cli(tmp_path: Path) -> None:
         assert any(c == "SL101" and "Pod after" in m for c, _, _, m in broken), broken
 
 
+def test_nesting_past_libyamls_own_ceiling_through_the_cli(tmp_path: Path) -> None:
+    """PyYAML 6.0.4's libyaml refuses 1,000 levels; 6.0.3's does not: the CLI reads the same.
+
+    The guard reports a deep document at the node that passes --max-depth with its own
+    message and hint, and a raised limit reads 3,000 levels.
+    """
+    deep = "x: " + "[" * 3_000 + "]" * 3_000 + "\n"
+    (tmp_path / "deep.yaml").write_text("---\n" + deep + "---\n" + POD)
+    lines_before_pod = 3
+    for args, depth_finding in (
+        ((), (2, 3 + 256, "nesting deeper than 256 levels")),  # 1-based: the 256th "["
+        (("--max-depth", "2000"), (2, 3 + 2_000, "nesting deeper than 2000 levels")),
+        (("--max-depth", "5000"), None),
+    ):
+        proc = cli(tmp_path, "--format", "json", *args, "deep.yaml")
+        assert proc.returncode == 1, proc.stderr[-2000:]
+        found = findings(json.loads(proc.stdout), "deep.yaml")
+        depth = [(ln, col, m) for code, ln, col, m in found if code == "SL001"]
+        if depth_finding is None:
+            assert depth == [], depth
+        else:
+            ((line, column, message),) = depth
+            assert (line, column) == depth_finding[:2]
+            assert message.startswith(depth_finding[2]) and "--max-depth" in message, message
+            assert "exceeded maximum nesting depth" not in message
+        pod = [(code, ln) for code, ln, _, m in found if code == "SL101" and "Pod p" in m]
+        assert pod == [("SL101", lines_before_pod + 6)], found
+
+
 # --------------------------------------------------------------------------- bytes and encodings
 
 
