@@ -28,8 +28,8 @@ with a stack sized for them (:func:`_on_stack`).
 Some libyaml builds (PyYAML 6.0.4's) refuse nesting past a ceiling of their
 own (1,000 levels) with an error of their own. That refusal is recognised by
 the complaint libyaml makes about a probe document (:func:`_ceiling_problem`),
-and the text is then scanned and read by PyYAML's pure parser, which any
-depth costs no stack (:class:`_DeepLoader`): the limits, messages and
+and the text is then scanned and read by PyYAML's pure parser, made to read
+any depth without recursing (:class:`_DeepLoader`): the limits, messages and
 positions are the same whichever PyYAML is installed.
 
 With ``fast=True`` (what the command line uses) a file is first read by
@@ -1297,9 +1297,9 @@ def _read_stretch(
     at all, libyaml's reading and its own error stand, so a document is
     never reported twice or placed away from its error.
 
-    Where libyaml refuses nesting past a ceiling of its own (the scan has
-    checked the stretch against ``--max-depth``), the pure parser that reads
-    any depth (:class:`_DeepLoader`) reads the stretch, and its reading stands.
+    Where libyaml refuses nesting past a ceiling of its own, the pure parser
+    that reads any depth (:class:`_DeepLoader`) reads the stretch, and its
+    reading stands (the depth limit is checked on it as on libyaml's).
     """
 
     def read(loader_class: type[yaml.SafeLoader]) -> _Failure | _Done:
