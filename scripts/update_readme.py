@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from sidecar_lint.catalogue import builtin_rules
+from sidecar_lint.rule_catalogue import builtin_rules
 from sidecar_lint.rule_docs import rules_reference, update_readme
 
 ROOT = Path(__file__).resolve().parent.parent

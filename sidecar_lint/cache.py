@@ -67,7 +67,7 @@ def run_key(settings: Settings, cwd: str | None = None) -> str:
     add("settings", json.dumps(settings.describe(), sort_keys=True, default=str).encode())
     add("active", ",".join(r.code for r in settings.active).encode())
     add("cwd", os.path.abspath(cwd or os.getcwd()).encode())
-    from sidecar_lint.catalogue import builtin_rules_dir, first_document
+    from sidecar_lint.rule_catalogue import builtin_rules_dir, first_document
 
     for directory in [builtin_rules_dir(), *settings.loaded.rule_dirs()]:
         for path in sorted(Path(directory).glob("*.yaml")):

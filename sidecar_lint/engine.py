@@ -15,13 +15,13 @@ from typing import Any
 from pydantic import ValidationError
 
 from sidecar_lint import suppressions
-from sidecar_lint.catalogue import CatalogueError, RuleMeta, find_rule, select_rules
 from sidecar_lint.checks.registry import CheckContext, CheckOptions, CheckSpec, get_check
 from sidecar_lint.document import Document, SourceFile
 from sidecar_lint.findings import Finding, Severity
 from sidecar_lint.loader import LoadedSource, PositionsUnavailable, load_source
 from sidecar_lint.model import Classifier, Violation, WorkloadKind
 from sidecar_lint.results import Summary
+from sidecar_lint.rule_catalogue import CatalogueError, RuleMeta, find_rule, select_rules
 from sidecar_lint.workload import BUILTIN_KINDS, iter_workloads
 
 _SCOPES = ("source", "document", "workload", "suppressions")
@@ -70,7 +70,7 @@ class Linter:
     ) -> None:
         self.options = options or CheckOptions()
         if not self.options.known_rules:  # what suppressions may name, for SL002
-            from sidecar_lint.catalogue import builtin_rules
+            from sidecar_lint.rule_catalogue import builtin_rules
 
             known = {(r.code, r.name) for r in (*builtin_rules(), *rules)}
             self.options = replace(self.options, known_rules=tuple(sorted(known)))
@@ -213,7 +213,7 @@ def _by_code(
     rules: Sequence[RuleMeta], tuning: Mapping[str, RuleTuning], where: str
 ) -> dict[str, RuleTuning]:
     """Key tuning by rule code, accepting codes or names; unknown keys are errors."""
-    from sidecar_lint.catalogue import builtin_rules
+    from sidecar_lint.rule_catalogue import builtin_rules
 
     out: dict[str, RuleTuning] = {}
     for key, tune in tuning.items():

@@ -20,7 +20,7 @@ from sidecar_lint.reporters import location_warning_name, reporter
 from sidecar_lint.results import RuleHelp, RuleInfo
 
 if TYPE_CHECKING:
-    from sidecar_lint.catalogue import RuleMeta
+    from sidecar_lint.rule_catalogue import RuleMeta
     from sidecar_lint.run import LintRun, OutputSpec, RunRequest
 
 

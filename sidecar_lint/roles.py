@@ -21,7 +21,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sidecar_lint import sidecar_catalog as catalog
+from sidecar_lint import known_sidecars
 from sidecar_lint.model import (
     DEFAULT_CONTAINER_ANNOTATION,
     ContainerView,
@@ -77,7 +77,7 @@ def sidecar_evidence(
         return []
     found: list[Evidence] = []
     if image:
-        hit = catalog.known_by_image(image)
+        hit = known_sidecars.known_by_image(image)
         if hit is not None:
             entry, pattern = hit
             found.append(
@@ -85,16 +85,16 @@ def sidecar_evidence(
                     STRONG, f"image matches {entry.title} ('{pattern}')", entry.kind, entry.title
                 )
             )
-        repo = catalog.image_repository(image)
+        repo = known_sidecars.image_repository(image)
         for pattern in extra.images:
-            if catalog.image_matches(repo, pattern.lower()):
+            if known_sidecars.image_matches(repo, pattern.lower()):
                 found.append(
                     Evidence(
                         STRONG, f"image matches configured sidecar '{pattern}'", source="configured"
                     )
                 )
     if name:
-        known = catalog.known_by_name(name)
+        known = known_sidecars.known_by_name(name)
         if known is not None:
             found.append(
                 Evidence(
@@ -108,17 +108,17 @@ def sidecar_evidence(
                         STRONG, f"name matches configured sidecar '{pattern}'", source="configured"
                     )
                 )
-        matched = catalog.name_pattern(name)
+        matched = known_sidecars.name_pattern(name)
         if matched is not None:
             found.append(
                 Evidence(MEDIUM, f"name matches '{matched[0]}'", matched[1], source="name")
             )
     line = command_line(spec)
     if line:
-        forever = catalog.runs_forever(line)
+        forever = known_sidecars.runs_forever(line)
         if forever is not None:
             found.append(Evidence(MEDIUM, f"command {forever[0]}", forever[1], source="command"))
-    if image and catalog.is_reverse_proxy_image(image):
+    if image and known_sidecars.is_reverse_proxy_image(image):
         found.append(
             Evidence(
                 WEAK, "reverse-proxy image next to an application", "network-proxy", source="image"
@@ -169,7 +169,7 @@ def identity_match(spec: Mapping[str, Any], identities: Sequence[str]) -> str | 
     if isinstance(name, str) and name:
         candidates.append(("name", name.lower()))
     if isinstance(image, str) and image:
-        candidates.append(("image", catalog.image_repository(image).rsplit("/", 1)[-1]))
+        candidates.append(("image", known_sidecars.image_repository(image).rsplit("/", 1)[-1]))
     for what, value in candidates:
         for ident in identities:
             if value == ident or ident.startswith(value + "-") or ident.endswith("-" + value):
@@ -314,7 +314,7 @@ def _by_elimination(
 
 def _is_injected(spec: Mapping[str, Any]) -> bool:
     name = spec.get("name")
-    entry = catalog.known_by_name(name) if isinstance(name, str) else None
+    entry = known_sidecars.known_by_name(name) if isinstance(name, str) else None
     return bool(entry and entry.injected)
 
 

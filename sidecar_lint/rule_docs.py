@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sidecar_lint.catalogue import RuleMeta
+from sidecar_lint.rule_catalogue import RuleMeta
 
 README_START = "<!-- rules:start -->"
 README_END = "<!-- rules:end -->"

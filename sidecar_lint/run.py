@@ -32,9 +32,9 @@ if TYPE_CHECKING:
     from collections import Counter
 
     from sidecar_lint.cache import Cache
-    from sidecar_lint.catalogue import RuleMeta
     from sidecar_lint.engine import Linter
     from sidecar_lint.parallel import Profile
+    from sidecar_lint.rule_catalogue import RuleMeta
     from sidecar_lint.settings import Settings, SettingsResolver
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2

@@ -16,14 +16,6 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from sidecar_lint.catalogue import (
-    CatalogueError,
-    RuleMeta,
-    builtin_rules,
-    load_rules,
-    select_rules,
-    unknown_selectors,
-)
 from sidecar_lint.checks.registry import CheckOptions
 from sidecar_lint.config import (
     ConfigError,
@@ -43,6 +35,14 @@ from sidecar_lint.loader import DEFAULT_LIMITS, Limits
 from sidecar_lint.model import WorkloadKind
 from sidecar_lint.paths import matches_any
 from sidecar_lint.roles import SidecarPatterns, classify_containers
+from sidecar_lint.rule_catalogue import (
+    CatalogueError,
+    RuleMeta,
+    builtin_rules,
+    load_rules,
+    select_rules,
+    unknown_selectors,
+)
 from sidecar_lint.versions import DEFAULT_KUBERNETES_VERSION, KubeVersion, check_supported
 from sidecar_lint.workload import BUILTIN_KINDS
 
@@ -314,9 +314,9 @@ def _tuning_problems(loaded: LoadedConfig, rules: Sequence[RuleMeta]) -> list[Pr
     """
     from pydantic import ValidationError
 
-    from sidecar_lint.catalogue import find_rule
     from sidecar_lint.checks.registry import get_check
     from sidecar_lint.config import problem_from
+    from sidecar_lint.rule_catalogue import find_rule
 
     cfg = loaded.config
     tables: list[tuple[Pointer, Mapping[str, RuleSettings]]] = [(("rules",), cfg.rules)]

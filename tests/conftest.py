@@ -7,10 +7,10 @@ from collections.abc import Sequence
 
 import pytest
 
-from sidecar_lint.catalogue import builtin_rules, select_rules
 from sidecar_lint.checks.registry import CheckOptions
 from sidecar_lint.engine import Linter, RuleTuning
 from sidecar_lint.findings import Finding
+from sidecar_lint.rule_catalogue import builtin_rules, select_rules
 from sidecar_lint.versions import KubeVersion
 
 

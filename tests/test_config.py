@@ -165,9 +165,9 @@ def test_empty_file_is_the_default(tmp_path: Path) -> None:
 
 
 def test_configured_severity_wins_over_a_checks_own() -> None:
-    from sidecar_lint.catalogue import builtin_rules, select_rules
     from sidecar_lint.checks.registry import CheckOptions
     from sidecar_lint.engine import Linter, RuleTuning
+    from sidecar_lint.rule_catalogue import builtin_rules, select_rules
     from sidecar_lint.versions import KubeVersion
 
     text = (

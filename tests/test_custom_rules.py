@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from sidecar_lint.catalogue import CatalogueError, load_rules
 from sidecar_lint.engine import Linter
+from sidecar_lint.rule_catalogue import CatalogueError, load_rules
 
 RULES_DIR = Path(__file__).parent / "data" / "custom_rules"
 

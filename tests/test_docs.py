@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sidecar_lint.catalogue import builtin_rules
+from sidecar_lint.rule_catalogue import builtin_rules
 from sidecar_lint.rule_docs import rules_reference, update_readme
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,8 +33,8 @@ def test_readme_opens_with_the_two_setup_commands() -> None:
 def test_readme_examples_are_valid(tmp_path: Path) -> None:
     import re
 
-    from sidecar_lint.catalogue import load_rules
     from sidecar_lint.config import load_config
+    from sidecar_lint.rule_catalogue import load_rules
     from sidecar_lint.settings import FlagValues, resolve_settings
 
     text = (ROOT / "README.md").read_text(encoding="utf-8")

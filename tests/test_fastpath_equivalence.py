@@ -560,8 +560,8 @@ def test_positions_unavailable_falls_back_to_the_reference(tmp_path: Path) -> No
     assert isinstance(spans, LazySpans)
     spans._positions.text = "a: [unclosed\n" + text  # what libyaml now sees no longer composes
     spans._positions.offsets = [0] * len(spans._positions.offsets)
-    from sidecar_lint.catalogue import builtin_rules
     from sidecar_lint.engine import Linter
+    from sidecar_lint.rule_catalogue import builtin_rules
 
     linter = Linter(builtin_rules())
     got = linter.lint(loaded)

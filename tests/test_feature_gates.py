@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 
 from sidecar_lint.cache import FORMAT as CACHE_FORMAT
-from sidecar_lint.catalogue import builtin_rules, select_rules
 from sidecar_lint.checks.registry import CheckOptions
 from sidecar_lint.cli import main
 from sidecar_lint.config import ConfigError, load_config
@@ -22,6 +21,7 @@ from sidecar_lint.feature_gates import (
     version_problem,
 )
 from sidecar_lint.findings import Finding
+from sidecar_lint.rule_catalogue import builtin_rules, select_rules
 from sidecar_lint.settings import FlagValues, resolve_settings
 from sidecar_lint.versions import KubeVersion
 

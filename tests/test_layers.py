@@ -11,7 +11,7 @@ Layers, lowest first (a module may import its own layer and those below)::
     loading    YAML/JSON to documents with positions (loader, fastload)
     model      what a pod template is: the records (model), finding pod templates
                (workload, jsonpath), classifying containers (roles,
-               sidecar_catalog), and suppression directives (suppressions)
+               known_sidecars), and suppression directives (suppressions)
     checks     the rules' checks, their registry and shared helpers
     engine     running rules over files: engine, the rule catalogue, rule docs
     run        one run's settings and inputs: config (and config_source, where
@@ -76,7 +76,7 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
                 "sidecar_lint.workload",
                 "sidecar_lint.jsonpath",
                 "sidecar_lint.roles",
-                "sidecar_lint.sidecar_catalog",
+                "sidecar_lint.known_sidecars",
                 "sidecar_lint.suppressions",
             }
         ),
@@ -84,7 +84,7 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
     ("checks", frozenset({"sidecar_lint.checks", "sidecar_lint.checks.*"})),
     (
         "engine",
-        frozenset({"sidecar_lint.engine", "sidecar_lint.catalogue", "sidecar_lint.rule_docs"}),
+        frozenset({"sidecar_lint.engine", "sidecar_lint.rule_catalogue", "sidecar_lint.rule_docs"}),
     ),
     (
         "run",

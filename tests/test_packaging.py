@@ -55,7 +55,11 @@ def test_wheel_ships_rules_and_runs_from_site_packages(tmp_path: Path) -> None:
     assert proc.returncode == 1, proc.stderr
     assert '"code": "SL101"' in proc.stdout
     listing = subprocess.run(
-        [sys.executable, "-c", "import sidecar_lint.catalogue as c; print(c.builtin_rules_dir())"],
+        [
+            sys.executable,
+            "-c",
+            "import sidecar_lint.rule_catalogue as c; print(c.builtin_rules_dir())",
+        ],
         cwd=tmp_path,
         env=env,
         capture_output=True,

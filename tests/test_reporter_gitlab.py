@@ -11,7 +11,6 @@ from typing import Any
 import jsonschema  # type: ignore[import-untyped]
 import pytest
 
-from sidecar_lint.catalogue import builtin_rules, select_rules
 from sidecar_lint.checks.registry import CheckOptions
 from sidecar_lint.cli import main
 from sidecar_lint.engine import Linter
@@ -23,6 +22,7 @@ from sidecar_lint.reporters import gitlab
 from sidecar_lint.reporters.gitlab import SEVERITY, build_issues
 from sidecar_lint.reporters.sarif import FINGERPRINT_KEY, build_log, to_sarif_dict
 from sidecar_lint.results import RunResult
+from sidecar_lint.rule_catalogue import builtin_rules, select_rules
 from sidecar_lint.versions import KubeVersion
 
 #: The Code Quality report as GitLab documents it (docs.gitlab.com/ci/testing/code_quality):

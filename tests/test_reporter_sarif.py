@@ -25,7 +25,6 @@ from typing import Any
 import pytest
 
 from sidecar_lint import PROJECT_URL, __version__
-from sidecar_lint.catalogue import RuleMeta, builtin_rules, find_rule, load_rules, select_rules
 from sidecar_lint.checks.registry import CheckOptions
 from sidecar_lint.cli import main
 from sidecar_lint.document import Span
@@ -44,6 +43,7 @@ from sidecar_lint.reporters.sarif import (
     to_sarif_dict,
 )
 from sidecar_lint.results import RunResult
+from sidecar_lint.rule_catalogue import RuleMeta, builtin_rules, find_rule, load_rules, select_rules
 from sidecar_lint.versions import KubeVersion
 
 ROOT = Path(__file__).resolve().parent.parent

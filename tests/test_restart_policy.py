@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 
-from sidecar_lint.catalogue import CatalogueError, RuleParam, builtin_rules, find_rule
 from sidecar_lint.checks.registry import CheckOptions
 from sidecar_lint.engine import Linter
 from sidecar_lint.feature_gates import (
@@ -16,6 +15,7 @@ from sidecar_lint.feature_gates import (
     SIDECAR_CONTAINERS,
 )
 from sidecar_lint.findings import Finding
+from sidecar_lint.rule_catalogue import CatalogueError, RuleParam, builtin_rules, find_rule
 from sidecar_lint.versions import KubeVersion
 from tests.conftest import lint
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from sidecar_lint.catalogue import RuleMeta, builtin_rules
+from sidecar_lint.rule_catalogue import RuleMeta, builtin_rules
 from tests.conftest import lint
 
 RULES = builtin_rules()

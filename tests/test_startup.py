@@ -82,7 +82,7 @@ def test_importing_the_cli_is_light() -> None:
 def test_rule_catalogue_reads_the_same_with_either_parser() -> None:
     import yaml
 
-    from sidecar_lint.catalogue import _parse_yaml, builtin_rules_dir, first_document
+    from sidecar_lint.rule_catalogue import _parse_yaml, builtin_rules_dir, first_document
 
     for path in sorted(builtin_rules_dir().glob("*.yaml")):
         text = first_document(path.read_bytes()).decode("utf-8")  # what the catalogue reads

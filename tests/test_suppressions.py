@@ -152,7 +152,7 @@ def test_every_unknown_selector_of_a_list_is_reported_on_its_own() -> None:
 
 
 def test_known_rules_accept_what_suppressions_accept() -> None:
-    from sidecar_lint.catalogue import builtin_rules
+    from sidecar_lint.rule_catalogue import builtin_rules
     from sidecar_lint.suppressions import KnownRules
 
     known = KnownRules.of((r.code, r.name) for r in builtin_rules())

@@ -6,10 +6,10 @@ import textwrap
 
 import pytest
 
-from sidecar_lint.catalogue import CatalogueError, builtin_rules, select_rules
 from sidecar_lint.checks.registry import CheckOptions
 from sidecar_lint.checks.volumes import _injector_mounts, _json_names
 from sidecar_lint.engine import Linter, RuleTuning
+from sidecar_lint.rule_catalogue import CatalogueError, builtin_rules, select_rules
 from tests.conftest import lint
 
 POD = """

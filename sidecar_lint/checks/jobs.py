@@ -20,9 +20,9 @@ import re
 from collections.abc import Iterator, Sequence
 
 from sidecar_lint.checks.registry import CheckContext, check
+from sidecar_lint.known_sidecars import runs_forever
 from sidecar_lint.model import ContainerView, Role, Violation, Workload
 from sidecar_lint.roles import command_line
-from sidecar_lint.sidecar_catalog import runs_forever
 from sidecar_lint.versions import KubeVersion
 
 #: Native sidecars are on by default from this version (beta; GA in 1.33).

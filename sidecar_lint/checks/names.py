@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from sidecar_lint import sidecar_catalog as catalog
+from sidecar_lint import known_sidecars
 from sidecar_lint.checks.registry import CheckContext, check
 from sidecar_lint.model import ContainerView, Violation, Workload
 
@@ -49,7 +49,7 @@ def _message(workload: Workload, dup: ContainerView, first: ContainerView, name:
         f"already used by {where_first}; names must be unique across containers, "
         f'initContainers and ephemeralContainers (API: Duplicate value: "{name}")'
     )
-    known = catalog.known_by_name(name)
+    known = known_sidecars.known_by_name(name)
     if known is not None and known.injected:
         return (
             f"{text}. {known.title} is added by an admission webhook: keep one copy (a native "

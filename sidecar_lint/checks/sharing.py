@@ -22,9 +22,9 @@ from typing import Any
 
 from sidecar_lint.checks.registry import CheckContext, check
 from sidecar_lint.document import Pointer, Target
+from sidecar_lint.known_sidecars import FILE_EXCHANGE_KINDS, runs_forever
 from sidecar_lint.model import ContainerView, Violation, Workload
 from sidecar_lint.roles import command_line
-from sidecar_lint.sidecar_catalog import FILE_EXCHANGE_KINDS, runs_forever
 
 #: Categories that work over the network and need no shared files.
 NETWORK_KINDS = frozenset(

@@ -22,8 +22,8 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from sidecar_lint.checks.registry import CheckContext, check
+from sidecar_lint.known_sidecars import STARTUP_DEPENDENCY_KINDS, image_repository
 from sidecar_lint.model import ContainerView, Role, Violation, Workload
-from sidecar_lint.sidecar_catalog import STARTUP_DEPENDENCY_KINDS, image_repository
 
 #: Catalogued proxies that receive traffic for the application rather than carry its own.
 INBOUND_PROXIES = frozenset({"oauth2-proxy", "kube-rbac-proxy", "Cloudflare tunnel"})

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from sidecar_lint.catalogue import (
+from sidecar_lint.checks.registry import get_check
+from sidecar_lint.rule_catalogue import (
     CatalogueError,
     builtin_rules,
     builtin_rules_dir,
@@ -21,7 +22,6 @@ from sidecar_lint.catalogue import (
     load_rules,
     param_fields,
 )
-from sidecar_lint.checks.registry import get_check
 
 ROOT = Path(__file__).resolve().parent.parent
 SL401 = "SL401-sidecar-resources-exceed-main.yaml"
