@@ -1,4 +1,7 @@
-"""Shared helpers: lint text with chosen rules and a target version."""
+"""Shared helpers: lint text with chosen rules and a target version; the ``e2e`` mark.
+
+Running the real program lives in ``tests/harness.py``.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ from sidecar_lint.engine import Linter, RuleTuning
 from sidecar_lint.findings import Finding
 from sidecar_lint.rule_catalogue import builtin_rules, select_rules
 from sidecar_lint.versions import KubeVersion
+from tests.harness import starts_a_process
 
 
 def lint(
@@ -50,3 +54,19 @@ def _isolated_cache(
 @pytest.fixture
 def lint_text():  # type: ignore[no-untyped-def]
     return lint
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark ``e2e`` every test that starts a program, itself or through a fixture.
+
+    ``pytest -m "not e2e"`` is then the quick in-process loop, and no test needs the mark
+    written by hand.
+    """
+    for item in items:
+        if not isinstance(item, pytest.Function):
+            continue
+        fixtures = getattr(item, "_fixtureinfo", None)
+        definitions = fixtures.name2fixturedefs.values() if fixtures is not None else ()
+        functions = [item.function, *(d[-1].func for d in definitions if d)]
+        if any(starts_a_process(f) for f in functions):
+            item.add_marker(pytest.mark.e2e)

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from sidecar_lint.discovery import EMPTY_STDIN, discover, has_content
+from tests.harness import run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 CUSTOM_RULES = ROOT / "tests" / "data" / "custom_rules"
@@ -29,24 +28,8 @@ spec:
 
 
 def cli(tmp_path: Path, *args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in ("GITHUB_ACTIONS", "FORCE_COLOR", "NO_COLOR") and not k.startswith("GITHUB_")
-    }
-    env["PYTHONPATH"] = str(ROOT)
-    env["SIDECAR_LINT_CACHE_DIR"] = str(tmp_path / "cache")
-    proc = subprocess.run(
-        [sys.executable, "-m", "sidecar_lint", *args],
-        input=stdin if stdin is not None else b"",
-        capture_output=True,
-        cwd=tmp_path,
-        env=env,
-        timeout=120,
-    )
-    out, err = proc.stdout.decode(), proc.stderr.decode()
-    assert "Traceback" not in err, err
-    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+    """The real program run in ``tmp_path``, ending cleanly (0, 1 or 2, no traceback)."""
+    return run_cli(*args, cwd=tmp_path, stdin=stdin, clean=True)
 
 
 # --------------------------------------------------------------------------- paths
@@ -99,15 +82,14 @@ def test_machine_reports_on_stdout_keep_recording_the_paths(tmp_path: Path) -> N
     assert texts == ["nope: does not exist"]
 
 
-@pytest.mark.skipif(
-    not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root can read any file"
-)
 def test_an_unreadable_file_goes_to_stderr_too(tmp_path: Path) -> None:
     secret = tmp_path / "secret.yaml"
     secret.write_text(CLEAN)
     secret.chmod(0)
     try:
-        proc = cli(tmp_path, "--format", "text", "secret.yaml")
+        proc = run_cli(
+            "--format", "text", "secret.yaml", cwd=tmp_path, clean=True, unprivileged=True
+        )
     finally:
         secret.chmod(0o644)
     assert proc.returncode == 2
