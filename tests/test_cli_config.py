@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
+
+from tests.harness import run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -48,16 +48,8 @@ spec:
 
 
 def cli(cwd: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("GITHUB_ACTIONS", "FORCE_COLOR")}
-    env["PYTHONPATH"] = str(ROOT)
-    return subprocess.run(
-        [sys.executable, "-m", "sidecar_lint", "--format", "json", *args],
-        cwd=cwd,
-        env=env,
-        input=stdin,
-        capture_output=True,
-        text=True,
-    )
+    """The real program in ``cwd``, reporting JSON."""
+    return run_cli("--format", "json", *args, cwd=cwd, stdin=stdin)
 
 
 def codes(proc: subprocess.CompletedProcess[str]) -> list[tuple[str, str, int]]:

@@ -14,7 +14,6 @@ import os
 import random
 import shutil
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,6 +21,7 @@ import pytest
 
 import sidecar_lint.discovery
 from sidecar_lint.cli import main
+from tests.harness import run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 FORMATS = ("text", "json", "sarif", "github", "markdown", "junit")
@@ -102,18 +102,6 @@ class Listing:
         return None
 
 
-def environment(tmp_path: Path, **extra: str) -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith("GITHUB_") and k not in ("FORCE_COLOR", "NO_COLOR")
-    }
-    env["PYTHONPATH"] = str(ROOT)
-    env["SIDECAR_LINT_CACHE_DIR"] = str(tmp_path / "cache")
-    env.update(extra)
-    return env
-
-
 def reports(
     tmp_path: Path, cwd: Path, *args: str, env: dict[str, str] | None = None
 ) -> dict[str, bytes]:
@@ -121,13 +109,7 @@ def reports(
     out = tmp_path / f"out-{len(list(tmp_path.glob('out-*')))}"
     out.mkdir()
     specs = [f"--format={fmt}:{out / fmt}" for fmt in FORMATS]
-    proc = subprocess.run(
-        [sys.executable, "-m", "sidecar_lint", "--sarif-root", ".", *specs, *args],
-        cwd=cwd,
-        env=env or environment(tmp_path),
-        capture_output=True,
-        timeout=300,  # a hang guard only
-    )
+    proc = run_cli("--sarif-root", ".", *specs, *args, cwd=cwd, env=env, binary=True)
     assert proc.returncode in (1, 2), proc.stderr[-2000:]
     assert b"Traceback" not in proc.stderr
     texts = {fmt: (out / fmt).read_bytes() for fmt in FORMATS}
@@ -214,9 +196,9 @@ def test_hash_seed_cache_and_workers_do_not_change_any_report(
 ) -> None:
     tree = tmp_path / "tree"
     build(tree, files, sorted(files))
-    cold = reports(tmp_path, tree, ".", env=environment(tmp_path, PYTHONHASHSEED="1"))
-    warm = reports(tmp_path, tree, ".", env=environment(tmp_path, PYTHONHASHSEED="2"))
-    uncached = reports(tmp_path, tree, "--no-cache", ".", env=environment(tmp_path))
+    cold = reports(tmp_path, tree, ".", env={"PYTHONHASHSEED": "1"})
+    warm = reports(tmp_path, tree, ".", env={"PYTHONHASHSEED": "2"})
+    uncached = reports(tmp_path, tree, "--no-cache", ".")
     workers = reports(tmp_path, tree, "--no-cache", "--jobs", "3", ".")
     for other in (warm, uncached, workers):
         assert_identical(cold, other)
@@ -230,7 +212,7 @@ def test_a_git_work_tree_reports_exactly_what_a_plain_directory_does(
     build(plain, files, sorted(files))
     build(repo, files, list(reversed(sorted(files))))
     subprocess.run(["git", "init", "-q", str(repo)], check=True, timeout=60)
-    env = environment(tmp_path, GIT_DIR=str(tmp_path / "no-git"))
+    env = {"GIT_DIR": str(tmp_path / "no-git")}
     assert_identical(reports(tmp_path, plain, ".", env=env), reports(tmp_path, repo, "."))
 
 
@@ -245,11 +227,5 @@ def test_standard_output_equals_the_file_output(tmp_path: Path, files: dict[str,
         # the run's annotations left out), with this one on standard output.
         rest = [f"--format={o}:{others / o}" for o in FORMATS if o != fmt]
         command = ["--sarif-root", ".", "--format", fmt, *rest, "."]
-        proc = subprocess.run(
-            [sys.executable, "-m", "sidecar_lint", *command],
-            cwd=tree,
-            env=environment(tmp_path),
-            capture_output=True,
-            timeout=300,
-        )
+        proc = run_cli(*command, cwd=tree, binary=True)
         assert proc.stdout == written[fmt], fmt

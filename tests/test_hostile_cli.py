@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 
 from sidecar_lint.cli import main
+from tests.harness import CACHE_ENV, assert_clean_exit, clean_environment, run_cli
 from tests.test_hostile import CORPUS, HOSTILE, deep_flow_sequence
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,46 +40,25 @@ needs_symlinks = pytest.mark.skipif(
     reason="symbolic links need a POSIX file system",
 )
 needs_fifo = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes need POSIX")
-not_root = pytest.mark.skipif(
-    hasattr(os, "geteuid") and os.geteuid() == 0,
-    reason="root reads and writes regardless of permissions",
-)
 
 
 def environment(tmp_path: Path, **extra: str) -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in ("GITHUB_ACTIONS", "FORCE_COLOR", "NO_COLOR") and not k.startswith("GITHUB_")
-    }
-    env["PYTHONPATH"] = str(ROOT)
-    env["SIDECAR_LINT_CACHE_DIR"] = str(tmp_path / "cache")
-    env.update(extra)
-    return env
+    """The harness's clean environment, with this test's cache under ``tmp_path``."""
+    return clean_environment({CACHE_ENV: str(tmp_path / "cache"), **extra})
 
 
 def cli(
     tmp_path: Path, *args: str, cwd: Path | None = None, stdin: bytes | None = None, **env: str
 ) -> subprocess.CompletedProcess[str]:
     """Run the real program; a clean exit is 0, 1 or 2 and stderr never holds a traceback."""
-    proc = subprocess.run(
-        [sys.executable, "-m", "sidecar_lint", *args],
-        input=stdin,
-        capture_output=True,
+    return run_cli(
+        *args,
         cwd=cwd or tmp_path,
-        env=environment(tmp_path, **env),
+        stdin=stdin,
+        env={CACHE_ENV: str(tmp_path / "cache"), **env},
+        clean=True,
         timeout=HANG_GUARD,
     )
-    stdout = proc.stdout.decode("utf-8", "replace")
-    stderr = proc.stderr.decode("utf-8", "replace")
-    done = subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
-    assert_clean_exit(done)
-    return done
-
-
-def assert_clean_exit(proc: subprocess.CompletedProcess[str]) -> None:
-    assert proc.returncode in (0, 1, 2), (proc.returncode, proc.stderr[-2000:])
-    assert "Traceback" not in proc.stderr, proc.stderr[-2000:]
 
 
 def one_line_error(proc: subprocess.CompletedProcess[str], *needles: str) -> None:
@@ -435,14 +415,13 @@ def test_a_dangling_symlink_is_unreadable_and_the_rest_is_linted(tmp_path: Path)
         assert "pod.yaml:6:3: error SL101" in proc.stdout
 
 
-@not_root
 def test_a_file_without_read_permission_is_unreadable(tmp_path: Path) -> None:
     (tmp_path / "pod.yaml").write_text(POD)
     secret = tmp_path / "secret.yaml"
     secret.write_text(POD)
     secret.chmod(0)
     try:
-        proc = cli(tmp_path, "--format", "text", ".")
+        proc = run_cli("--format", "text", ".", cwd=tmp_path, clean=True, unprivileged=True)
     finally:
         secret.chmod(0o644)
     assert proc.returncode == 2
@@ -660,21 +639,13 @@ def test_an_output_that_cannot_be_written_is_one_line_and_exit_2(
     one_line_error(proc, target)
 
 
-@not_root
 def test_an_output_in_a_read_only_directory_is_one_line_and_exit_2(tmp_path: Path) -> None:
     (tmp_path / "pod.yaml").write_text(POD)
     locked = tmp_path / "locked"
     locked.mkdir()
     locked.chmod(0o555)
     try:
-        proc = subprocess.run(
-            [sys.executable, "-m", "sidecar_lint", "-o", "locked/r.json", "pod.yaml"],
-            capture_output=True,
-            text=True,
-            cwd=tmp_path,
-            env=environment(tmp_path),
-            timeout=HANG_GUARD,
-        )
+        proc = run_cli("-o", "locked/r.json", "pod.yaml", cwd=tmp_path, unprivileged=True)
     finally:
         locked.chmod(0o755)
     assert list(locked.iterdir()) == []  # nothing half-written

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from sidecar_lint.cli import main
+from tests.harness import run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 HOSTILE = ROOT / "tests" / "hostile"
@@ -135,27 +136,6 @@ def run_in_process(cwd: Path, *argv: str) -> tuple[int, str, str]:
     return code, out.getvalue(), err.getvalue()
 
 
-def run_cli(
-    cwd: Path, *args: str, env: dict[str, str] | None = None, stdin: bytes | None = None
-) -> subprocess.CompletedProcess[bytes]:
-    base = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith("GITHUB_") and k not in ("FORCE_COLOR",)
-    }
-    base["PYTHONPATH"] = str(ROOT)
-    proc = subprocess.run(
-        [sys.executable, "-m", "sidecar_lint", *args],
-        cwd=cwd,
-        env={**base, **(env or {})},
-        input=stdin,
-        capture_output=True,
-        timeout=300,  # a hang guard only
-    )
-    assert proc.returncode in (0, 1, 2) and b"Traceback" not in proc.stderr, proc.stderr[-2000:]
-    return proc
-
-
 RUNS: dict[str, tuple[str, ...]] = {
     "default": (".",),
     "every-rule": ("--select", "ALL", "--report-unused-ignores", "--statistics", "."),
@@ -191,12 +171,12 @@ def test_the_real_process_changes_nothing_either(project: Path, tmp_path: Path) 
     home.mkdir()
     env = {"HOME": str(home), "XDG_CACHE_HOME": "", "SIDECAR_LINT_CACHE_DIR": ""}
     before = snapshot(project)
-    run_cli(project, ".", env=env)
-    run_cli(project, ".", env=env)  # the second run reads the cache
-    run_cli(project, "--jobs", "2", "--format", "json", ".", env=env)
-    run_cli(project, "--no-cache", "--select", "ALL", ".", env=env)
-    run_cli(project, "-", env=env, stdin=JOB.encode())
-    run_cli(project, ".", env={**env, "GITHUB_ACTIONS": "true"})
+    run_cli(".", env=env, cwd=project, clean=True)
+    run_cli(".", env=env, cwd=project, clean=True)  # the second run reads the cache
+    run_cli("--jobs", "2", "--format", "json", ".", env=env, cwd=project, clean=True)
+    run_cli("--no-cache", "--select", "ALL", ".", env=env, cwd=project, clean=True)
+    run_cli("-", env=env, stdin=JOB.encode(), cwd=project, clean=True)
+    run_cli(".", env={**env, "GITHUB_ACTIONS": "true"}, cwd=project, clean=True)
     assert changes(before, snapshot(project)) == []
     assert (home / ".cache" / "sidecar-lint").is_dir()  # the cache lives outside the tree
 
@@ -206,7 +186,7 @@ def test_a_git_work_tree_changes_nothing_either(project: Path) -> None:
     subprocess.run(["git", "init", "-q", str(project)], check=True, timeout=60)
     (project / ".gitignore").write_text("vendor/\n")
     before = snapshot(project)  # .git included: asking git must not write to it either
-    run_cli(project, ".")
+    run_cli(".", cwd=project, clean=True)
     run_in_process(project, "--format", "json", ".")
     assert changes(before, snapshot(project)) == []
 
@@ -248,13 +228,7 @@ def test_a_failed_output_write_leaves_nothing_behind(project: Path) -> None:
     target.mkdir()
     (target / "keep.txt").write_text("keep")
     before = snapshot(project)
-    proc = subprocess.run(
-        [sys.executable, "-m", "sidecar_lint", "--format", "json", "-o", "out", "."],
-        cwd=project,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        capture_output=True,
-        timeout=300,
-    )
+    proc = run_cli("--format", "json", "-o", "out", ".", cwd=project)
     assert proc.returncode != 0
     # Only the directory the temporary file lived in for a moment has a new mtime.
     assert changes(before, snapshot(project)) in ([], ["."])
