@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
@@ -13,6 +11,7 @@ import pytest
 
 import sidecar_lint.output
 from sidecar_lint.cli import main
+from tests.harness import run_cli
 from tests.test_reporter_sarif import (  # noqa: F401 - the fixture validates every SARIF
     assert_valid_sarif,
     validate_every_sarif,
@@ -245,11 +244,8 @@ def _modules_after(argv: list[str], cwd: Path) -> set[str]:
         f"main({argv!r})\n"
         "print('\\n'.join(sorted(sys.modules)), file=sys.stderr)\n"
     )
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    env.pop("GITHUB_ACTIONS", None)
-    proc = subprocess.run(
-        [sys.executable, "-c", code], cwd=cwd, env=env, capture_output=True, text=True, check=True
-    )
+    proc = run_cli(program=("-c", code), cwd=cwd)
+    assert proc.returncode == 0, proc.stderr
     return set(proc.stderr.split())
 
 

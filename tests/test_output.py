@@ -19,6 +19,7 @@ from sidecar_lint.output import (
     utf8_bytes,
     write_atomic,
 )
+from tests.harness import CACHE_ENV, clean_environment
 
 
 def test_writes_and_replaces(tmp_path: Path) -> None:
@@ -262,8 +263,7 @@ _MANIFEST = (
 
 
 def _cli(cwd: Path, *argv: str, pass_fds: tuple[int, ...] = ()) -> subprocess.Popen[bytes]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
-    env["SIDECAR_LINT_CACHE_DIR"] = str(cwd / ".cache")
+    env = clean_environment({CACHE_ENV: str(cwd / ".cache")})
     return subprocess.Popen(
         [sys.executable, "-m", "sidecar_lint", "--select", "SL101", "--sarif-root", ".", *argv],
         cwd=cwd,

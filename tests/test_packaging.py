@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import zipfile
 from pathlib import Path
 
 import pytest
+
+from tests.harness import run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -42,28 +43,13 @@ def test_wheel_ships_rules_and_runs_from_site_packages(tmp_path: Path) -> None:
         ],
         check=True,
     )
-    env = {**os.environ, "PYTHONPATH": str(target)}
+    env = {"PYTHONPATH": str(target)}
     example = ROOT / "examples" / "pod-sidecar-containers.yaml"
     # Run from an unrelated directory so the source checkout cannot be imported.
-    proc = subprocess.run(
-        [sys.executable, "-m", "sidecar_lint", "--format", "json", str(example)],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
+    proc = run_cli("--format", "json", str(example), cwd=tmp_path, env=env)
     assert proc.returncode == 1, proc.stderr
     assert '"code": "SL101"' in proc.stdout
-    listing = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import sidecar_lint.rule_catalogue as c; print(c.builtin_rules_dir())",
-        ],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    probe = "import sidecar_lint.rule_catalogue as c; print(c.builtin_rules_dir())"
+    listing = run_cli(program=("-c", probe), cwd=tmp_path, env=env)
+    assert listing.returncode == 0, listing.stderr
     assert str(target) in listing.stdout

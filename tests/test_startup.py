@@ -7,9 +7,9 @@ run on one file loads, so a stray top-level import cannot creep back in.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
+
+from tests.harness import run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "log-shipper.yaml"
@@ -38,13 +38,8 @@ print(json.dumps({"code": code, "modules": sorted(sys.modules)}))
 
 
 def _modules_after(*args: str) -> tuple[int, set[str]]:
-    proc = subprocess.run(
-        [sys.executable, "-c", _PROBE, *args],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=ROOT,
-    )
+    proc = run_cli(*args, program=("-c", _PROBE), cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout.strip().splitlines()[-1])
     return data["code"], set(data["modules"])
 
@@ -62,17 +57,9 @@ def test_sarif_run_imports_the_sarif_reporter_only_then() -> None:
 
 
 def test_importing_the_cli_is_light() -> None:
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import json, sys; import sidecar_lint.cli; print(json.dumps(sorted(sys.modules)))",
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=ROOT,
-    )
+    probe = "import json, sys; import sidecar_lint.cli; print(json.dumps(sorted(sys.modules)))"
+    proc = run_cli(program=("-c", probe), cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
     modules = set(json.loads(proc.stdout))
     assert "sidecar_lint.parallel" not in modules
     assert "sidecar_lint.cache" not in modules
