@@ -788,6 +788,36 @@ def test_libyamls_parser_keeps_a_million_levels_off_the_stack() -> None:
     assert (proc.returncode, proc.stdout.strip()) == (0, "1000000"), proc.stderr[-2000:]
 
 
+@pytest.mark.parametrize(
+    "deep",
+    ["- " * 1_000_000 + "x\n", "x: " + "[" * 1_000_000 + "]" * 1_000_000 + "\n"],
+    ids=["block", "flow"],
+)
+def test_a_million_levels_under_the_default_limit_are_read_only_to_the_limit(deep: str) -> None:
+    """Past the limit nothing more of the document is scanned, whichever parser scans it
+    (libyaml, or the pure one past libyaml's own ceiling): reading resumes at the next ``---``.
+    """
+    from sidecar_lint import loader
+
+    text = "a: 1\n---\n" + deep + "---\nb: 2\n"
+    read: list[int] = []
+    original = loader._Chunks.read
+
+    def counting(self: object, size: int) -> str:
+        chunk = original(self, size)  # type: ignore[arg-type]
+        read.append(len(chunk))
+        return chunk
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(loader._Chunks, "read", counting)
+        loaded = load_source(SourceFile("f.yaml", text))
+    (problem,) = loaded.problems
+    column = 2 * 256 if deep.startswith("-") else 2 + 256  # the 257th level opens there
+    assert (problem.line, problem.column, problem.document_index) == (2, column, 1)
+    assert [(d.index, d.data) for d in loaded.documents] == [(0, {"a": 1}), (2, {"b": 2})]
+    assert sum(read) < 64 * 1024 < len(deep)
+
+
 @pytest.mark.parametrize("breaks", [["\n", "\r\n", "\r", "\x85", "\u2028", "\u2029"], ["\r"] * 3])
 def test_line_breaks_are_counted_as_libyaml_counts_them(breaks: list[str]) -> None:
     from sidecar_lint.loader import _breaks
