@@ -60,13 +60,14 @@ def main(argv: list[str] | None = None) -> int:
     import gc
 
     gc.set_threshold(100_000, 50, 100)
-    from sidecar_lint import engine, loader, parallel
+    from sidecar_lint import engine, parallel
     from sidecar_lint.config import resolve_config
+    from sidecar_lint.loading.lazy_positions import FilePositions
     from sidecar_lint.settings import FlagValues, resolve_settings
 
     timers = Timers()
-    loader.FilePositions.root = timers.wrap("positions", loader.FilePositions.root)  # type: ignore[method-assign]
-    loader.FilePositions.item = timers.wrap("positions", loader.FilePositions.item)  # type: ignore[method-assign]
+    FilePositions.root = timers.wrap("positions", FilePositions.root)  # type: ignore[method-assign]
+    FilePositions.item = timers.wrap("positions", FilePositions.item)  # type: ignore[method-assign]
     parallel.load_bytes = timers.wrap("read (parse)", parallel.load_bytes)  # type: ignore[attr-defined]
     original_iter = engine.iter_workloads
 

@@ -61,9 +61,9 @@ def run_key(settings: Settings, cwd: str | None = None) -> str:
     add("version", __version__.encode())
     add("package", _package_fingerprint().encode())
     add("libraries", json.dumps(library_versions(), sort_keys=True).encode())
-    from sidecar_lint import fastload
+    from sidecar_lint.loading import fast_path_available
 
-    add("fast path", str(fastload.available()).encode())  # yaml-rs may be switched off
+    add("fast path", str(fast_path_available()).encode())  # yaml-rs may be switched off
     add("settings", json.dumps(settings.describe(), sort_keys=True, default=str).encode())
     add("active", ",".join(r.code for r in settings.active).encode())
     add("cwd", os.path.abspath(cwd or os.getcwd()).encode())

@@ -30,7 +30,7 @@ from sidecar_lint.cli_parser import build_parser, format_names
 from sidecar_lint.config import ConfigError
 from sidecar_lint.discovery import DiscoveryError
 from sidecar_lint.feature_gates import parse_feature_gates
-from sidecar_lint.loader import Limits
+from sidecar_lint.loading import Limits
 from sidecar_lint.output import cannot_write, escape_surrogates
 from sidecar_lint.rule_catalogue import CatalogueError, find_rule
 from sidecar_lint.run import (

@@ -9,7 +9,7 @@ import argparse
 
 from sidecar_lint import __version__
 from sidecar_lint.feature_gates import FEATURE_GATES
-from sidecar_lint.loader import DEFAULT_LIMITS
+from sidecar_lint.loading import DEFAULT_LIMITS
 from sidecar_lint.reporters import FORMATS as REPORT_FORMATS
 from sidecar_lint.run import OutputSpec, parse_output_spec
 from sidecar_lint.versions import DEFAULT_KUBERNETES_VERSION

@@ -283,7 +283,7 @@ def resolve_config(explicit: str | None, isolated: bool, cwd: Path | None = None
 
 
 def _from_yaml(path: str, text: str, problems: list[Problem]) -> tuple[Any, Locator]:
-    from sidecar_lint.loader import load_source
+    from sidecar_lint.loading import load_source
 
     loaded = load_source(SourceFile(path, text))
     if loaded.problems:  # nothing can be validated: report how the file fails to read

@@ -57,7 +57,7 @@ class _YamlLocator(Locator):
     @property
     def doc(self) -> Document | None:
         if self._doc is None:
-            from sidecar_lint.loader import load_source
+            from sidecar_lint.loading import load_source
 
             loaded = load_source(SourceFile(self.path, self.text))
             self._doc = loaded.documents[0] if loaded.documents else None

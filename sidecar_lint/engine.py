@@ -18,7 +18,7 @@ from sidecar_lint import suppressions
 from sidecar_lint.checks.registry import CheckContext, CheckOptions, CheckSpec, get_check
 from sidecar_lint.document import Document, SourceFile
 from sidecar_lint.findings import Finding, Severity
-from sidecar_lint.loader import LoadedSource, PositionsUnavailable, load_source
+from sidecar_lint.loading import LoadedSource, load_source
 from sidecar_lint.model import Classifier, Violation, WorkloadKind
 from sidecar_lint.results import Summary
 from sidecar_lint.rule_catalogue import CatalogueError, RuleMeta, find_rule, select_rules
@@ -152,19 +152,7 @@ class Linter:
 
         ``match_path`` is the path overrides are matched against (relative to
         the configuration file's directory); it defaults to the reported path.
-        A file read by the fast path whose positions libyaml cannot provide is
-        read again the reference way and linted from scratch.
         """
-        before = replace(self.summary)
-        try:
-            return self._lint(loaded, match_path)
-        except PositionsUnavailable:
-            if loaded.reload is None:
-                raise
-            self.summary.__dict__.update(before.__dict__)
-            return self._lint(loaded.reload(), match_path)
-
-    def _lint(self, loaded: LoadedSource, match_path: str | None) -> list[Finding]:
         plan = self.rules_for(match_path or loaded.source.path)
         source = loaded.source
         findings: list[Finding] = []
@@ -188,6 +176,8 @@ class Linter:
             for workload in workloads:
                 self.summary.workloads += 1
                 for rule in plan["workload"]:
+                    if rule.spec.name in workload.kind.unjudged:  # needs what this kind lacks
+                        continue
                     findings.extend(self._run(rule, workload, doc, source))
         findings = suppressions.apply(directives, findings)
         for rule in plan["suppressions"]:  # unknown codes always; unused ones when asked

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from sidecar_lint.discovery import Input
 from sidecar_lint.engine import Linter
 from sidecar_lint.file_report import FileReport, digest_of
-from sidecar_lint.loader import DEFAULT_LIMITS, Limits, load_bytes
+from sidecar_lint.loading import DEFAULT_LIMITS, Limits, load_bytes
 from sidecar_lint.results import Summary
 
 if TYPE_CHECKING:

@@ -10,12 +10,12 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from sidecar_lint.loader import iter_documents, load_bytes
+from sidecar_lint.loading import iter_documents, load_bytes
 from sidecar_lint.pointers import format_pointer
 from sidecar_lint.workload import iter_workloads
 
 if TYPE_CHECKING:
-    from sidecar_lint.loader import Limits
+    from sidecar_lint.loading import Limits
     from sidecar_lint.run import Inputs
 
 

@@ -31,7 +31,7 @@ from sidecar_lint.config_source import Locator
 from sidecar_lint.document import Pointer
 from sidecar_lint.engine import Linter, PathOverride, RuleTuning
 from sidecar_lint.feature_gates import effective_gates, version_problem
-from sidecar_lint.loader import DEFAULT_LIMITS, Limits
+from sidecar_lint.loading import DEFAULT_LIMITS, Limits
 from sidecar_lint.model import WorkloadKind
 from sidecar_lint.paths import matches_any
 from sidecar_lint.roles import SidecarPatterns, classify_containers

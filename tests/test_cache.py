@@ -309,12 +309,12 @@ def test_results_of_another_parser_version_are_not_served(
 def test_switching_the_fast_parser_off_changes_the_key(
     tree: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from sidecar_lint import fastload
+    from sidecar_lint.loading import LOADER_ENV, fast_path_available
 
-    if not fastload.available():
+    if not fast_path_available():
         pytest.skip("yaml-rs is not installed")
     cache = tmp_path / "cache"
     _lint(cache, capsys)
-    monkeypatch.setenv(fastload.LOADER_ENV, "reference")
+    monkeypatch.setenv(LOADER_ENV, "reference")
     _lint(cache, capsys)
     assert len(list((cache / f"v{FORMAT}").glob("*.json"))) == 2

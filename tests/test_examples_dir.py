@@ -17,7 +17,7 @@ import pytest
 from sidecar_lint.checks.registry import CheckOptions
 from sidecar_lint.document import SourceFile
 from sidecar_lint.engine import Linter
-from sidecar_lint.loader import load_source
+from sidecar_lint.loading import load_source
 from sidecar_lint.rule_catalogue import builtin_rules, select_rules
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"

@@ -20,14 +20,20 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bench.corpus import generate
-from sidecar_lint import fastload
 from sidecar_lint.cli import main
 from sidecar_lint.document import Document, SourceFile
-from sidecar_lint.loader import LazySpans, LoadedSource, load_bytes, load_source
+from sidecar_lint.loading import (
+    LOADER_ENV,
+    LoadedSource,
+    fast_path_available,
+    load_bytes,
+    load_source,
+)
+from sidecar_lint.loading.lazy_positions import LazySpans
 
 ROOT = Path(__file__).resolve().parent.parent
 needs_fast = pytest.mark.skipif(
-    not fastload.available(), reason="the fast path needs yaml-rs (pip install '.[fast]')"
+    not fast_path_available(), reason="the fast path needs yaml-rs (pip install '.[fast]')"
 )
 
 
@@ -126,7 +132,7 @@ def test_whole_corpus_report_identical_to_reference_loader(
     corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     fast = _report([str(corpus)], tmp_path, "fast.json")
-    monkeypatch.setenv(fastload.LOADER_ENV, "reference")
+    monkeypatch.setenv(LOADER_ENV, "reference")
     reference = _report([str(corpus)], tmp_path, "reference.json")
     assert fast == reference
     assert json.loads(fast)["findings"]  # the corpus does have findings to place
@@ -141,12 +147,12 @@ def test_sarif_identical_to_reference_loader(
         return out.read_bytes()
 
     fast = sarif("fast.sarif")
-    monkeypatch.setenv(fastload.LOADER_ENV, "reference")
+    monkeypatch.setenv(LOADER_ENV, "reference")
     assert sarif("ref.sarif") == fast
 
 
 def test_reference_switch_turns_the_fast_path_off(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(fastload.LOADER_ENV, "reference")
+    monkeypatch.setenv(LOADER_ENV, "reference")
     loaded = load_source(SourceFile("a.yaml", "a: 1\n"), fast=True)
     assert not isinstance(loaded.documents[0].spans, LazySpans)
 
@@ -552,22 +558,31 @@ def test_generated_text_loads_the_same(text: str) -> None:
 
 @needs_fast
 def test_positions_unavailable_falls_back_to_the_reference(tmp_path: Path) -> None:
-    """A file the fast path read but libyaml composes differently is linted the reference way."""
+    """A file the fast path read but libyaml composes differently gets the reference's spans.
+
+    The loading package answers from a reference read of the file by itself: the
+    engine asks for spans once and lints once.
+    """
     text = (ROOT / "examples" / "log-shipper.yaml").read_text(encoding="utf-8")
     loaded = load_source(SourceFile("x.yaml", text), fast=True)
-    assert loaded.reload is not None
     spans = loaded.documents[0].spans
     assert isinstance(spans, LazySpans)
-    spans._positions.text = "a: [unclosed\n" + text  # what libyaml now sees no longer composes
-    spans._positions.offsets = [0] * len(spans._positions.offsets)
+    positions = spans.positions
+    positions.text = "a: [unclosed\n" + text  # what libyaml now sees no longer composes
+    positions.offsets = [0] * len(positions.offsets)
     from sidecar_lint.engine import Linter
     from sidecar_lint.rule_catalogue import builtin_rules
 
     linter = Linter(builtin_rules())
     got = linter.lint(loaded)
-    expected = Linter(builtin_rules()).lint(load_source(SourceFile("x.yaml", text)))
+    reference = load_source(SourceFile("x.yaml", text))
+    reference_linter = Linter(builtin_rules())
+    expected = reference_linter.lint(reference)
     assert got == expected
+    assert positions.reference is not None  # the reference read answered
+    assert linter.summary == reference_linter.summary
     assert linter.summary.files == 1
+    assert_equivalent(loaded, reference)
 
 
 def test_cli_lints_hostile_files_like_the_reference(
@@ -579,6 +594,6 @@ def test_cli_lints_hostile_files_like_the_reference(
         pytest.skip("no test data")
     args = [str(p) for p in hostile]
     fast = _report(args, tmp_path, "fast.json")
-    monkeypatch.setenv(fastload.LOADER_ENV, "reference")
+    monkeypatch.setenv(LOADER_ENV, "reference")
     assert _report(args, tmp_path, "ref.json") == fast
-    assert os.environ[fastload.LOADER_ENV] == "reference"
+    assert os.environ[LOADER_ENV] == "reference"

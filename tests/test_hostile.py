@@ -28,7 +28,7 @@ from sidecar_lint.checks.registry import CheckOptions
 from sidecar_lint.document import SourceFile
 from sidecar_lint.engine import Linter
 from sidecar_lint.findings import Finding
-from sidecar_lint.loader import DEFAULT_LIMITS, Limits, LoadedSource, load_bytes, load_source
+from sidecar_lint.loading import DEFAULT_LIMITS, Limits, LoadedSource, load_bytes, load_source
 from sidecar_lint.rule_catalogue import builtin_rules, select_rules
 from sidecar_lint.versions import KubeVersion
 

@@ -8,7 +8,8 @@ Layers, lowest first (a module may import its own layer and those below)::
                versions, feature gates, field tables, quantities, bounded text,
                output (report writing and surrogate escapes; imports nothing),
                and paths (repository-relative paths and globs; imports nothing)
-    loading    YAML/JSON to documents with positions (loader, fastload)
+    loading    YAML/JSON to documents with positions (the loading package, used
+               through its face, sidecar_lint.loading, by every other module)
     model      what a pod template is: the records (model), finding pod templates
                (workload, jsonpath), classifying containers (roles,
                known_sidecars), and suppression directives (suppressions)
@@ -67,7 +68,7 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
             }
         ),
     ),
-    ("loading", frozenset({"sidecar_lint.loader", "sidecar_lint.fastload"})),
+    ("loading", frozenset({"sidecar_lint.loading", "sidecar_lint.loading.*"})),
     (
         "model",
         frozenset(
@@ -281,6 +282,19 @@ def test_a_check_imports_no_other_check() -> None:
         and not dep.rpartition(".")[2].startswith("_")
     )
     assert crossing == []
+
+
+def test_the_loading_package_is_used_through_its_face() -> None:
+    """Only the loading package's own modules import the modules behind its ``__init__``."""
+    reaching_in = sorted(
+        (name, dep)
+        for name, deps in import_graph().items()
+        if not name.startswith("sidecar_lint.loading")
+        for dep in deps
+        if dep.startswith("sidecar_lint.loading.")
+    )
+    assert reaching_in == []
+    assert "sidecar_lint.loading.reading" in import_graph()["sidecar_lint.loading"]
 
 
 def test_the_scan_finds_a_cycle_and_an_upward_import() -> None:

@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from sidecar_lint.document import SourceFile, Span
-from sidecar_lint.loader import load_bytes, load_source
+from sidecar_lint.loading import load_bytes, load_source
 
 MULTI = """\
 # leading comment
@@ -230,7 +230,7 @@ def test_control_characters_point_at_the_character() -> None:
 
 
 def test_limits_are_explicit_and_reported() -> None:
-    from sidecar_lint.loader import Limits
+    from sidecar_lint.loading import Limits
 
     deep = (
         "apiVersion: v1\nkind: Pod\nx: "
@@ -252,7 +252,7 @@ def test_limits_are_explicit_and_reported() -> None:
 
 def test_a_deep_broken_document_is_reported_once_at_libyamls_position() -> None:
     """Pure PyYAML recurses too deep to describe the error: libyaml's reading stands."""
-    from sidecar_lint.loader import Limits
+    from sidecar_lint.loading import Limits
 
     good = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: good}\n"
     deep = "x: " + "[" * 2_000 + "]" * 2_000 + "\n"
@@ -281,7 +281,7 @@ def _libyaml_reads(levels: int) -> bool:
 
 def test_a_deep_valid_document_before_a_broken_one_is_kept() -> None:
     """The pure re-read recurses in document 0, which libyaml read: keep that reading."""
-    from sidecar_lint.loader import Limits
+    from sidecar_lint.loading import Limits
 
     text = "a: " + "[" * 2_000 + "]" * 2_000 + "\n---\nb: [\n---\nc: 1\n"
     loaded = load_source(SourceFile("deep.yaml", text), Limits(max_depth=5_000))
@@ -362,7 +362,7 @@ DEEP_JSON = '{"apiVersion": "v1",\n "kind": "Pod", "spec": {"x": [[[[{"y": []}]]
 
 @pytest.mark.parametrize("fast", [False, True])
 def test_json_deeper_than_the_limit_is_one_placed_problem(fast: bool) -> None:
-    from sidecar_lint.loader import Limits
+    from sidecar_lint.loading import Limits
 
     loaded = load_source(SourceFile("d.json", DEEP_JSON), Limits(max_depth=5), fast)
     assert loaded.documents == []
@@ -377,7 +377,7 @@ def test_json_deeper_than_the_limit_is_one_placed_problem(fast: bool) -> None:
 
 
 def test_json_at_the_limit_is_read() -> None:
-    from sidecar_lint.loader import Limits
+    from sidecar_lint.loading import Limits
 
     (doc,) = load_source(SourceFile("d.json", DEEP_JSON), Limits(max_depth=8)).documents
     assert doc.data["spec"]["x"] == [[[[{"y": []}]]]]
@@ -393,7 +393,7 @@ def test_json_deeper_than_python_reads_names_the_limit(fast: bool) -> None:
 
 
 def test_json_deeper_than_python_reads_within_a_raised_limit_is_reported() -> None:
-    from sidecar_lint.loader import Limits
+    from sidecar_lint.loading import Limits
 
     text = "[" * 20_000 + "]" * 20_000
     loaded = load_source(SourceFile("d.json", text), Limits(max_depth=100_000))
@@ -517,21 +517,21 @@ def _levels(text: str) -> int:
 
 @pytest.mark.parametrize("style", ["m", "s", "c", "k", "i", "f", "F", "mi", "ck", "sc", "mf"])
 def test_the_cheap_depth_bound_never_vouches_for_deeper_text(style: str) -> None:
-    from sidecar_lint.loader import _DIRECT_DEPTH, _shallow
+    from sidecar_lint.loading.nesting import DIRECT_DEPTH, shallow
 
-    levels = _DIRECT_DEPTH + 1
+    levels = DIRECT_DEPTH + 1
     per = sum(2 if s == "i" else 1 for s in style)
     text = _chain(style * (levels // per + 1))
-    assert _levels(text) > _DIRECT_DEPTH
-    assert not _shallow(text)
+    assert _levels(text) > DIRECT_DEPTH
+    assert not shallow(text)
     for newline in ("\r\n", "\r", "\u2028"):
-        assert not _shallow(text.replace("\n", newline))
+        assert not shallow(text.replace("\n", newline))
 
 
 def test_the_cheap_depth_bound_holds_for_mixed_nesting() -> None:
     import random
 
-    from sidecar_lint.loader import _DIRECT_DEPTH, _shallow
+    from sidecar_lint.loading.nesting import DIRECT_DEPTH, shallow
 
     pick = random.Random(20_240_601)
     vouched = 0
@@ -539,19 +539,19 @@ def test_the_cheap_depth_bound_holds_for_mixed_nesting() -> None:
         blocks = "".join(pick.choice("msckii") for _ in range(pick.randrange(0, 700)))
         flows = "".join(pick.choice("fF") for _ in range(pick.randrange(0, 400)))
         text = _chain(blocks + flows)
-        if _shallow(text):
+        if shallow(text):
             vouched += 1
-            assert _levels(text) <= _DIRECT_DEPTH, blocks + flows
+            assert _levels(text) <= DIRECT_DEPTH, blocks + flows
     assert vouched >= 10  # the bound is not vacuous
 
 
 def test_ordinary_manifests_are_never_scanned(monkeypatch: pytest.MonkeyPatch) -> None:
-    from sidecar_lint import loader
+    from sidecar_lint.loading import nesting
 
     def refuse(*args: object) -> None:
         raise AssertionError("an ordinary file was scanned")
 
-    monkeypatch.setattr(loader, "_scan", refuse)
+    monkeypatch.setattr(nesting, "scan", refuse)
     examples = Path(__file__).resolve().parent.parent / "examples"
     for path in [*sorted(examples.glob("*.yaml")), None]:
         raw = path.read_bytes() if path else MULTI.encode()
@@ -559,7 +559,7 @@ def test_ordinary_manifests_are_never_scanned(monkeypatch: pytest.MonkeyPatch) -
 
 
 def _outcome(loaded: object) -> object:
-    from sidecar_lint.loader import LoadedSource
+    from sidecar_lint.loading import LoadedSource
 
     assert isinstance(loaded, LoadedSource)
     docs = [
@@ -614,14 +614,13 @@ def test_the_scan_reads_exactly_what_the_composer_reads(
     monkeypatch: pytest.MonkeyPatch, name: str, max_depth: int
 ) -> None:
     """Text the cheap bound cannot vouch for is scanned first: nothing else may change."""
-    from sidecar_lint import loader
-    from sidecar_lint.loader import Limits
+    from sidecar_lint.loading import Limits, nesting
 
     text, max_documents = SCAN_CASES[name]
     limits = Limits(max_depth=max_depth, max_documents=max_documents or 100_000)
-    assert loader._shallow(text)
+    assert nesting.shallow(text)
     composed = load_source(SourceFile("f.yaml", text), limits)
-    monkeypatch.setattr(loader, "_shallow", lambda text: False)
+    monkeypatch.setattr(nesting, "shallow", lambda text: False)
     scanned = load_source(SourceFile("f.yaml", text), limits)
     assert _outcome(scanned) == _outcome(composed)
 
@@ -663,11 +662,11 @@ def test_every_deep_document_is_reported_once_and_reading_goes_on() -> None:
 
 def test_a_file_of_many_deep_documents_is_read_once() -> None:
     """Each deep document is skipped where it is, never by copying the rest of the file."""
-    from sidecar_lint import loader
+    from sidecar_lint.loading import nesting
 
     text = ("---\n" + "x: " + "[" * 300 + "]" * 300 + "\n") * 300 + "---\nlast: 1\n"
     read: list[int] = []
-    original = loader._Chunks.read
+    original = nesting.Chunks.read
 
     def counting(self: object, size: int) -> str:
         chunk = original(self, size)  # type: ignore[arg-type]
@@ -675,7 +674,7 @@ def test_a_file_of_many_deep_documents_is_read_once() -> None:
         return chunk
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(loader._Chunks, "read", counting)
+        patch.setattr(nesting.Chunks, "read", counting)
         loaded = load_source(SourceFile("f.yaml", text))
     assert len(loaded.problems) == 300 and loaded.documents[0].data == {"last": 1}
     assert sum(read) < 4 * len(text)
@@ -684,13 +683,12 @@ def test_a_file_of_many_deep_documents_is_read_once() -> None:
 def test_the_first_branch_past_the_limit_is_named_however_the_text_is_read(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from sidecar_lint import loader
-    from sidecar_lint.loader import Limits
+    from sidecar_lint.loading import Limits, nesting
 
     text = "a: {b: [[[[1]]]]}\nc: [[[[[[[2]]]]]]]\n"
     limits = Limits(max_depth=4)
     composed = load_source(SourceFile("f.yaml", text), limits).problems
-    monkeypatch.setattr(loader, "_shallow", lambda text: False)
+    monkeypatch.setattr(nesting, "shallow", lambda text: False)
     scanned = load_source(SourceFile("f.yaml", text), limits).problems
     assert (
         [(p.line, p.column) for p in composed] == [(0, 9)] == [(p.line, p.column) for p in scanned]
@@ -702,19 +700,18 @@ def test_a_raised_limit_is_read_on_a_thread_or_reported_when_none_can_start(
 ) -> None:
     import threading
 
-    from sidecar_lint import loader
-    from sidecar_lint.loader import Limits
+    from sidecar_lint.loading import Limits, nesting, yaml_stream
 
     text = "a: 1\n---\nx: " + "[" * 3_000 + "]" * 3_000 + "\n---\nb: 2\n"
     limits = Limits(max_depth=5_000)
     names: list[str] = []
-    original = loader._read_stretch
+    original = yaml_stream.read_stretch
 
     def noting(*args: object) -> object:
         names.append(threading.current_thread().name)
         return original(*args)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(loader, "_read_stretch", noting)
+    monkeypatch.setattr(yaml_stream, "read_stretch", noting)
     read = load_source(SourceFile("f.yaml", text), limits)
     assert read.problems == [] and len(read.documents) == 3
     assert names == ["sidecar-lint-deep-yaml"]
@@ -723,7 +720,7 @@ def test_a_raised_limit_is_read_on_a_thread_or_reported_when_none_can_start(
         def start(self) -> None:
             raise RuntimeError("can't start new thread")
 
-    monkeypatch.setattr(loader.threading, "Thread", NoThread)
+    monkeypatch.setattr(nesting.threading, "Thread", NoThread)
     refused = load_source(SourceFile("f.yaml", text), limits)
     assert [d.data for d in refused.documents] == [{"a": 1}, {"b": 2}]
     (problem,) = refused.problems
@@ -733,7 +730,7 @@ def test_a_raised_limit_is_read_on_a_thread_or_reported_when_none_can_start(
 
 
 def test_a_limit_above_what_is_read_is_reported_at_the_ceiling() -> None:
-    from sidecar_lint.loader import Limits
+    from sidecar_lint.loading import Limits
 
     text = "- " * 12_000 + "x\n---\nb: 2\n"
     loaded = load_source(SourceFile("f.yaml", text), Limits(max_depth=1_000_000))
@@ -748,11 +745,12 @@ def test_a_limit_above_what_is_read_is_reported_at_the_ceiling() -> None:
 
 def test_the_pure_parser_meets_a_million_levels_with_a_recursion_error() -> None:
     """The pure-Python re-read (for error messages) recurses in Python: it fails, never crashes."""
-    from sidecar_lint.loader import DEFAULT_LIMITS, _read_with
+    from sidecar_lint.loading import DEFAULT_LIMITS
+    from sidecar_lint.loading.yaml_stream import read_with
 
     for text in ("x: " + "[" * 1_000_000 + "]" * 1_000_000, "- " * 1_000_000 + "x"):
         documents: list[object] = []
-        failure = _read_with(
+        failure = read_with(
             yaml.SafeLoader,
             SourceFile("f.yaml", text),
             text,
@@ -767,19 +765,19 @@ def test_the_pure_parser_meets_a_million_levels_with_a_recursion_error() -> None
 
 
 def test_lazy_positions_never_compose_deep_text() -> None:
-    from sidecar_lint.loader import PositionsUnavailable, _compose_one
+    from sidecar_lint.loading.lazy_positions import PositionsUnavailable, compose_one
 
     with pytest.raises(PositionsUnavailable, match="nesting deeper than 1000 levels"):
-        _compose_one("x: " + "[" * 30_000 + "]" * 30_000 + "\n")
-    node = _compose_one("x: [" + "[], " * 2_000 + "{}]\n")  # many brackets, two levels
+        compose_one("x: " + "[" * 30_000 + "]" * 30_000 + "\n")
+    node = compose_one("x: [" + "[], " * 2_000 + "{}]\n")  # many brackets, two levels
     assert len(node.value[0][1].value) == 2_001
 
 
 def test_libyamls_parser_keeps_a_million_levels_off_the_stack() -> None:
     """The scan relies on libyaml's parser not recursing (its composer does): check it."""
     code = (
-        "from sidecar_lint.loader import _scan\n"
-        "print(_scan('- ' * 1_000_000 + 'x', 0, 2_000_000, 1)[0])\n"
+        "from sidecar_lint.loading.nesting import scan\n"
+        "print(scan('- ' * 1_000_000 + 'x', 0, 2_000_000, 1)[0])\n"
     )
     root = Path(__file__).resolve().parent.parent
     proc = subprocess.run(
@@ -797,11 +795,11 @@ def test_a_million_levels_under_the_default_limit_are_read_only_to_the_limit(dee
     """Past the limit nothing more of the document is scanned, whichever parser scans it
     (libyaml, or the pure one past libyaml's own ceiling): reading resumes at the next ``---``.
     """
-    from sidecar_lint import loader
+    from sidecar_lint.loading import nesting
 
     text = "a: 1\n---\n" + deep + "---\nb: 2\n"
     read: list[int] = []
-    original = loader._Chunks.read
+    original = nesting.Chunks.read
 
     def counting(self: object, size: int) -> str:
         chunk = original(self, size)  # type: ignore[arg-type]
@@ -809,7 +807,7 @@ def test_a_million_levels_under_the_default_limit_are_read_only_to_the_limit(dee
         return chunk
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(loader._Chunks, "read", counting)
+        patch.setattr(nesting.Chunks, "read", counting)
         loaded = load_source(SourceFile("f.yaml", text))
     (problem,) = loaded.problems
     column = 2 * 256 if deep.startswith("-") else 2 + 256  # the 257th level opens there
@@ -820,7 +818,7 @@ def test_a_million_levels_under_the_default_limit_are_read_only_to_the_limit(dee
 
 @pytest.mark.parametrize("breaks", [["\n", "\r\n", "\r", "\x85", "\u2028", "\u2029"], ["\r"] * 3])
 def test_line_breaks_are_counted_as_libyaml_counts_them(breaks: list[str]) -> None:
-    from sidecar_lint.loader import _breaks
+    from sidecar_lint.loading.nesting import line_breaks
 
     text = "- 0" + "".join(f"{b}- {i + 1}" for i, b in enumerate(breaks))
     scalars = [
@@ -828,7 +826,7 @@ def test_line_breaks_are_counted_as_libyaml_counts_them(breaks: list[str]) -> No
     ]
     assert len(scalars) == len(breaks) + 1
     for event in scalars:
-        assert _breaks(text, 0, text.index(f"- {event.value}")) == event.start_mark.line
+        assert line_breaks(text, 0, text.index(f"- {event.value}")) == event.start_mark.line
 
 
 _GOOD_DOCS = (
@@ -877,24 +875,24 @@ def _everything(text: str) -> tuple[list[object], list[object]]:
 @pytest.mark.parametrize("window", [1, 7, 40])
 def test_reading_on_in_windows_after_an_error_reads_as_one_read(window: int) -> None:
     """Every document, problem, index and position is the same whatever the window size."""
-    from sidecar_lint import loader
+    from sidecar_lint.loading import yaml_stream
 
     for seed in range(60):
         text = _mixed_file(seed)
         with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(loader, "_WINDOW", 10**12)
+            patch.setattr(yaml_stream, "WINDOW", 10**12)
             whole = _everything(text)
-            patch.setattr(loader, "_WINDOW", window)
+            patch.setattr(yaml_stream, "WINDOW", window)
             assert _everything(text) == whole, text
 
 
 def test_many_broken_documents_cost_the_file_size_not_its_square() -> None:
     """After an error, reading goes on in windows: text handed to the parsers stays linear."""
-    from sidecar_lint import loader
+    from sidecar_lint.loading import yaml_stream
 
     broken = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: [x\nspec: {}\n---\n"
     read: list[int] = []
-    original = loader._read_with
+    original = yaml_stream.read_with
 
     def counting(loader_class: object, source: object, text: str, *rest: object) -> object:
         read.append(len(text))
@@ -904,7 +902,7 @@ def test_many_broken_documents_cost_the_file_size_not_its_square() -> None:
         text = broken * count + "apiVersion: v1\nkind: Pod\nmetadata: {name: last}\n"
         read.clear()
         with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(loader, "_read_with", counting)
+            patch.setattr(yaml_stream, "read_with", counting)
             loaded = load_source(SourceFile("broken.yaml", text))
         assert len(loaded.problems) == count
         assert [d.data["metadata"]["name"] for d in loaded.documents] == ["last"]
@@ -926,9 +924,9 @@ def test_an_escape_past_the_last_code_point_is_a_placed_problem(escape: str, fas
 
 def test_the_pure_reader_alone_places_a_bad_long_escape(monkeypatch: pytest.MonkeyPatch) -> None:
     """Without libyaml, the position comes from the escape itself."""
-    from sidecar_lint import loader
+    from sidecar_lint.loading import parsers
 
-    monkeypatch.setattr(loader, "_Loader", yaml.SafeLoader)
+    monkeypatch.setattr(parsers, "Loader", yaml.SafeLoader)
     loaded = load_source(SourceFile("escape.yaml", 'a: 1\n---\nk: "x\\U00110000"\n'))
     (problem,) = loaded.problems
     assert (problem.line, problem.column) == (2, 5)
@@ -937,16 +935,16 @@ def test_the_pure_reader_alone_places_a_bad_long_escape(monkeypatch: pytest.Monk
 
 def test_positions_are_recorded_64_levels_down_and_deeper_nodes_use_that_ancestor() -> None:
     """A span table of every path of deep text would cost memory in the square of its depth."""
-    from sidecar_lint.loader import _SPAN_DEPTH
+    from sidecar_lint.loading.documents import SPAN_DEPTH
 
     text = "x: " + "[" * 200 + "]" * 200 + "\n"
     (doc,) = load_source(SourceFile("deep.yaml", text)).documents
-    assert max(len(pointer) for pointer in doc.spans) == _SPAN_DEPTH == 64
-    assert len(doc.spans) == _SPAN_DEPTH + 1
+    assert max(len(pointer) for pointer in doc.spans) == SPAN_DEPTH == 64
+    assert len(doc.spans) == SPAN_DEPTH + 1
     deep = ("x",) + (0,) * 150
     span, found = doc.locate(deep)
-    assert found == deep[:_SPAN_DEPTH]
-    assert (span.start_line, span.start_col) == (1, 4 + _SPAN_DEPTH - 1)
+    assert found == deep[:SPAN_DEPTH]
+    assert (span.start_line, span.start_col) == (1, 4 + SPAN_DEPTH - 1)
 
 
 # --------------------------------------------------------------------------- libyaml's own ceiling
@@ -981,7 +979,7 @@ CEILING_SHAPES = {
 def test_nesting_past_libyamls_ceiling_is_reported_by_the_guard_where_it_passes_the_limit(
     shape: str, levels: int, max_depth: int
 ) -> None:
-    from sidecar_lint.loader import Limits
+    from sidecar_lint.loading import Limits
 
     deep = CEILING_SHAPES[shape](levels)
     text = "a: 1\n---\n" + deep + "---\nb: 2\n"
@@ -1031,7 +1029,7 @@ def _expected_flat(shape: str, levels: int) -> list[object]:
 # A 3,000-deep block mapping is 4.5 MB of indentation: the other shapes cover block nesting.
 @pytest.mark.parametrize("shape", sorted(set(CEILING_SHAPES) - {"block-mapping"}))
 def test_a_raised_limit_reads_3000_levels_whatever_libyamls_ceiling(shape: str) -> None:
-    from sidecar_lint.loader import Limits
+    from sidecar_lint.loading import Limits
 
     deep = CEILING_SHAPES[shape](3_000)
     text = "a: 1\n---\n" + deep + "---\nb: 2\n"
@@ -1067,8 +1065,7 @@ class _PureComposer(yaml.SafeLoader):
 
 def test_a_raised_limit_reads_the_same_as_libyaml_below_its_ceiling() -> None:
     """900 levels: libyaml reads them on every release; the pure parser must agree exactly."""
-    from sidecar_lint import loader
-    from sidecar_lint.loader import Limits
+    from sidecar_lint.loading import Limits, parsers
 
     text = "a: &x {k: [1]}\nb: *x\n---\n" + "".join(
         CEILING_SHAPES[shape](900) + "---\n" for shape in sorted(CEILING_SHAPES)
@@ -1083,7 +1080,7 @@ def test_a_raised_limit_reads_the_same_as_libyaml_below_its_ceiling() -> None:
     reference = load_source(SourceFile("f.yaml", text), limits)
     assert reference.problems == [] and len(reference.documents) == 7
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(loader, "_Loader", loader._DeepLoader)
+        patch.setattr(parsers, "Loader", parsers.DeepLoader)
         pure = load_source(SourceFile("f.yaml", text), limits)
     assert outcome(pure) == outcome(reference)
 
@@ -1105,7 +1102,7 @@ def test_a_raised_limit_reads_the_same_as_libyaml_below_its_ceiling() -> None:
 )
 def test_the_deep_loader_composes_as_pure_pyyaml(text: str) -> None:
     """The same nodes and marks, or the same error, as PyYAML's own pure loader."""
-    from sidecar_lint.loader import _DeepLoader
+    from sidecar_lint.loading.parsers import DeepLoader
 
     def compose(loader: type[yaml.SafeLoader]) -> object:
         try:
@@ -1115,7 +1112,7 @@ def test_the_deep_loader_composes_as_pure_pyyaml(text: str) -> None:
         except RecursionError:
             return "recursion"
 
-    deep = compose(_DeepLoader)
+    deep = compose(DeepLoader)
     pure = compose(yaml.SafeLoader)
     if pure == "recursion":  # PyYAML's composer recurses: compare with its events instead
         pure = _tree(list(yaml.compose_all(text, Loader=_EventComposer)))
@@ -1189,12 +1186,13 @@ def test_the_deep_loader_takes_linear_time_for_flow_nesting() -> None:
     """PyYAML's own scanner takes time in the square of flow nesting; the deep loader must not."""
     import time
 
-    from sidecar_lint.loader import _DeepLoader, _scan_with
+    from sidecar_lint.loading.nesting import scan_with
+    from sidecar_lint.loading.parsers import DeepLoader
 
     def took(levels: int) -> float:
         text = "[" * levels + "]" * levels
         start = time.perf_counter()
-        assert _scan_with(_DeepLoader, text, 0, 100_000, 1) == (levels, None)
+        assert scan_with(DeepLoader, text, 0, 100_000, 1) == (levels, None)
         return time.perf_counter() - start
 
     took(1_000)  # warm up
@@ -1204,27 +1202,26 @@ def test_the_deep_loader_takes_linear_time_for_flow_nesting() -> None:
 
 def test_the_ceiling_is_probed_from_libyamls_own_refusal() -> None:
     """A ceiling is known exactly when libyaml refuses as deep a document as is ever read."""
-    from sidecar_lint.loader import _MAX_READ_DEPTH, _ceiling_problem
+    from sidecar_lint.loading.parsers import MAX_READ_DEPTH, ceiling_problem
 
     try:
-        list(yaml.parse("- " * (_MAX_READ_DEPTH + 1) + "x", Loader=yaml.CSafeLoader))
+        list(yaml.parse("- " * (MAX_READ_DEPTH + 1) + "x", Loader=yaml.CSafeLoader))
     except yaml.MarkedYAMLError as err:
-        assert _ceiling_problem() == err.problem is not None
+        assert ceiling_problem() == err.problem is not None
     else:
-        assert _ceiling_problem() is None
+        assert ceiling_problem() is None
 
 
 def test_ordinary_and_shallow_text_never_takes_the_pure_parser(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The pure parser is for what libyaml refuses: everything else keeps libyaml's speed."""
-    from sidecar_lint import loader
-    from sidecar_lint.loader import Limits
+    from sidecar_lint.loading import Limits, parsers
 
     def refuse(*args: object) -> None:
         raise AssertionError("the pure parser read text libyaml reads")
 
-    monkeypatch.setattr(loader._DeepLoader, "__init__", refuse)
+    monkeypatch.setattr(parsers.DeepLoader, "__init__", refuse)
     examples = Path(__file__).resolve().parent.parent / "examples"
     for path in sorted(examples.glob("*.yaml")):
         assert load_bytes(path.name, path.read_bytes()).documents

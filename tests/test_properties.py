@@ -30,7 +30,7 @@ from hypothesis import strategies as st
 
 from sidecar_lint.cli import main
 from sidecar_lint.findings import Finding
-from sidecar_lint.loader import load_bytes
+from sidecar_lint.loading import load_bytes
 from tests.test_hostile import assert_placed, linter
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -15,7 +15,7 @@ from sidecar_lint.checks.registry import CheckOptions
 from sidecar_lint.cli import main
 from sidecar_lint.engine import Linter
 from sidecar_lint.findings import Finding, Severity, Suppression
-from sidecar_lint.loader import load_bytes
+from sidecar_lint.loading import load_bytes
 from sidecar_lint.paths import RepoPaths
 from sidecar_lint.report_context import ReportContext, Repository
 from sidecar_lint.reporters import gitlab

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from sidecar_lint.document import SourceFile
-from sidecar_lint.loader import load_source
+from sidecar_lint.loading import load_source
 from sidecar_lint.model import Role, Workload
 from sidecar_lint.workload import iter_workloads
 

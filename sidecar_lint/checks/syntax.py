@@ -9,7 +9,7 @@ from typing import Any
 from sidecar_lint.bounded import bounded_text
 from sidecar_lint.checks.registry import CheckContext, check
 from sidecar_lint.document import Document, Pointer, RawRange, Span
-from sidecar_lint.loader import RENDER_HINT, LoadedSource
+from sidecar_lint.loading import RENDER_HINT, LoadedSource
 from sidecar_lint.model import Violation
 
 

@@ -1,6 +1,6 @@
 """A fast first read of YAML text, exact to the reference loader or not used at all.
 
-The reference loader (:mod:`sidecar_lint.loader`) composes every document with
+The reference loader (:mod:`sidecar_lint.loading`) composes every document with
 libyaml and records the span of every node: exact, but most of its time goes
 into building Python objects for nodes and marks that are only ever needed
 for the few documents that have findings. This module reads plain data with
@@ -9,7 +9,7 @@ accepts the result only when it is provably what the reference would build
 under PyYAML's YAML 1.1 rules; otherwise it returns None and the caller uses
 the reference loader for the whole file. Positions are computed later, only
 when something asks for them, from a libyaml parse of the same text (see
-:class:`sidecar_lint.loader.FilePositions`), so every line and column is the
+:class:`sidecar_lint.loading.lazy_positions.FilePositions`), so every line and column is the
 reference loader's.
 
 Where YAML 1.1 and 1.2 (or the two parsers) can disagree, the text or the
