@@ -15,7 +15,7 @@ from sidecar_lint.engine import Linter, RuleTuning
 from sidecar_lint.findings import Finding
 from sidecar_lint.rule_catalogue import builtin_rules, select_rules
 from sidecar_lint.versions import KubeVersion
-from tests.harness import starts_a_process
+from tests.harness import keep_bytecode_in, starts_a_process
 
 
 def lint(
@@ -49,6 +49,12 @@ def _isolated_cache(
 ) -> None:
     """Runs in tests never read or write the user's cache (and never share results)."""
     monkeypatch.setenv("SIDECAR_LINT_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _bytecode_outside_the_checkout(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Programs the tests start compile the package once per test process, outside the tree."""
+    keep_bytecode_in(tmp_path_factory.mktemp("bytecode"))
 
 
 @pytest.fixture

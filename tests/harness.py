@@ -45,6 +45,25 @@ SETPRIV = (
 )
 
 
+#: Where the programs the tests start keep compiled modules (set once per test process by
+#: ``conftest.py``): without it every run would compile the package from source again
+#: when ``PYTHONDONTWRITEBYTECODE`` is set, and with it nothing is written into the checkout.
+_bytecode: list[Path] = []
+
+
+def keep_bytecode_in(directory: Path) -> None:
+    """Let every program the tests start share compiled modules in ``directory``."""
+    _bytecode[:] = [directory]
+
+
+def share_bytecode(env: dict[str, str]) -> dict[str, str]:
+    """``env`` changed so that Python programs started with it share compiled modules."""
+    if _bytecode:
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = str(_bytecode[0])
+    return env
+
+
 def clean_environment(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     """This process's environment without the variables that change output, plus ``extra``.
 
@@ -59,6 +78,7 @@ def clean_environment(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     if cache:
         env[CACHE_ENV] = cache
     env["PYTHONPATH"] = str(ROOT)
+    share_bytecode(env)
     env.update(extra or {})
     return env
 

@@ -28,6 +28,8 @@ from typing import Any
 import pytest
 import yaml
 
+from tests.harness import share_bytecode
+
 ROOT = Path(__file__).resolve().parent.parent
 ACTION = ROOT / "action.yml"
 WORKFLOW = ROOT / ".github" / "workflows" / "sidecar-lint.yml"
@@ -376,7 +378,7 @@ def clean_env() -> dict[str, str]:
         env.pop(name, None)
     env["GIT_CONFIG_GLOBAL"] = os.devnull
     env["GIT_CONFIG_NOSYSTEM"] = "1"
-    return env
+    return share_bytecode(env)
 
 
 def run_action(

@@ -383,16 +383,19 @@ def test_sidecar_categories() -> None:
 
 
 def test_wrong_types_never_crash() -> None:
+    """Lists of the wrong type hold no containers; of a list's entries only mappings count."""
     import json
 
-    for spec in (
-        {"containers": "x"},
-        {"containers": [7, None, {"name": 5}]},
-        {"initContainers": {}},
+    for spec, expected in (
+        ({"containers": "x"}, []),
+        ({"containers": [7, None, {"name": 5}]}, [(("spec", "containers", 2), Role.MAIN)]),
+        ({"initContainers": {}}, []),
     ):
         obj = {"apiVersion": "v1", "kind": "Pod", "metadata": None, "spec": spec}
         loaded = load_source(SourceFile("p.json", json.dumps(obj)))
-        list(iter_workloads(loaded.documents[0]))
+        (workload,) = iter_workloads(loaded.documents[0])
+        assert workload.kind.kind == "Pod"
+        assert [(c.pointer, c.role) for c in workload.containers] == expected, spec
 
 
 def test_cronjob_and_custom_kinds_are_found() -> None:
