@@ -35,6 +35,37 @@ class Role(str, Enum):
 
 
 @dataclass(frozen=True)
+class ContainerList:
+    """One place a custom resource keeps containers, below its pod-spec root.
+
+    ``path`` is a dotted key path (``sidecars``, ``template.spec.containers``)
+    and ``pod_list`` the pod list its entries end up in. ``single`` marks one
+    container object rather than a list (Argo's ``container``). ``role``, when
+    set, is every entry's role by definition of the resource, ``why`` the
+    evidence shown for it; ``stopped`` marks sidecars the controller itself
+    stops once the main work is done (Argo Workflows, Tekton), which therefore
+    never hold a run-to-completion pod open. ``name`` is the name the
+    controller gives the container whatever the manifest says (Argo's ``main``).
+    """
+
+    path: str
+    pod_list: str = "containers"
+    single: bool = False
+    role: Role | None = None
+    why: str = ""
+    stopped: bool = False
+    name: str | None = None
+
+
+#: The lists of a plain PodSpec, in the order the API validates them.
+POD_SPEC_LISTS: tuple[ContainerList, ...] = (
+    ContainerList("initContainers", "initContainers"),
+    ContainerList("containers"),
+    ContainerList("ephemeralContainers", "ephemeralContainers"),
+)
+
+
+@dataclass(frozen=True)
 class WorkloadKind:
     """Where one kind keeps its pod template.
 
@@ -46,6 +77,20 @@ class WorkloadKind:
     ``extra_container_fields`` keys it adds to each container (SidecarSet).
     ``injects_sidecars`` marks kinds whose containers are injected into other
     pods, so every regular container of theirs is a sidecar.
+
+    Custom resources that are not plain pod templates add: ``also``, more
+    template paths (``long_running`` among them: pods the controller removes
+    itself, which never need to complete, such as Spark executors);
+    ``pod_spec``, when a path selects the pod spec itself (no
+    ``metadata``/``spec`` wrapper: KServe components, Argo templates, Tekton
+    TaskSpecs); ``containers``, the lists that hold containers when they are
+    not the PodSpec's own; ``main_names``, the operator's main containers,
+    which every pod has whether or not the manifest lists them (an entry by
+    that name is merged onto the generated one); ``patched_names``, other
+    generated containers an entry patches by name (such an entry is partial:
+    missing fields are the operator's); and ``unjudged``, the checks that need
+    something the manifest does not hold for this kind (the whole pod, the
+    Kubernetes schema of its fields) and so never run on it.
     """
 
     group: str
@@ -55,11 +100,28 @@ class WorkloadKind:
     extra_spec_fields: frozenset[str] = frozenset()
     extra_container_fields: frozenset[str] = frozenset()
     injects_sidecars: bool = False
+    also: tuple[str, ...] = ()
+    long_running: tuple[str, ...] = ()
+    pod_spec: bool = False
+    containers: tuple[ContainerList, ...] = ()
+    main_names: frozenset[str] = frozenset()
+    patched_names: frozenset[str] = frozenset()
+    unjudged: frozenset[str] = frozenset()
 
     def matches(self, api_version: str) -> bool:
         """Match on API group only: every version of a kind keeps its template alike."""
         group = api_version.rpartition("/")[0] if "/" in api_version else ""
         return self.group == "*" or group == self.group
+
+    @property
+    def templates(self) -> tuple[str, ...]:
+        """Every JSONPath that selects a pod template of this kind."""
+        return (self.template, *self.also)
+
+    @property
+    def lists(self) -> tuple[ContainerList, ...]:
+        """Where this kind keeps containers (a PodSpec's own lists unless it says otherwise)."""
+        return self.containers or POD_SPEC_LISTS
 
 
 @dataclass(frozen=True)

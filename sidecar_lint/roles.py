@@ -9,6 +9,12 @@ listed. Inside ``containers[]`` the main container is decided by, in order:
    (unless the name is one a mesh injector adds, such as ``istio-proxy``);
 4. being the only container with no sidecar evidence.
 
+Custom resources may decide a role by definition instead (see
+:class:`~sidecar_lint.model.ContainerList`): Argo's ``container`` and Tekton's
+``steps`` are main, their ``sidecars`` are sidecars; an operator's main
+container is known by name (ECK's ``elasticsearch``), and then no other
+container is ever elected main by position or elimination.
+
 Sidecar evidence, strongest first: a catalogued image or name, a sidecar-ish
 name pattern, a command that never exits; a reverse proxy image (nginx)
 counts only next to a main container. When nothing decides, the role is
@@ -22,8 +28,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from sidecar_lint import known_sidecars
+from sidecar_lint.document import Pointer
 from sidecar_lint.model import (
     DEFAULT_CONTAINER_ANNOTATION,
+    ContainerList,
     ContainerView,
     Role,
     Workload,
@@ -177,20 +185,56 @@ def identity_match(spec: Mapping[str, Any], identities: Sequence[str]) -> str | 
     return None
 
 
+@dataclass(frozen=True)
+class _Entry:
+    """One well-formed container entry, wherever the kind keeps it."""
+
+    index: int  # position in the pod list it lands in
+    spec: dict[str, Any]
+    pointer: Pointer
+    source: ContainerList
+
+    @property
+    def name(self) -> str | None:
+        """The name the container has in the pod (the controller's, where it imposes one)."""
+        if self.source.name is not None:
+            return self.source.name
+        value = self.spec.get("name")
+        return value if isinstance(value, str) else None
+
+
+def _entries(workload: Workload, pod_list: str) -> list[_Entry]:
+    """Every entry that lands in ``pod_list``, in the order the pod gets them."""
+    out: list[_Entry] = []
+    for source in workload.kind.lists:
+        if source.pod_list != pod_list:
+            continue
+        keys = tuple(source.path.split("."))
+        node: Any = workload.spec
+        for key in keys:
+            node = node.get(key) if isinstance(node, dict) else None
+        base = workload.spec_at(*keys)
+        if source.single:
+            if isinstance(node, dict):
+                out.append(_Entry(len(out), node, base, source))
+            continue
+        for i, c in raw_containers({"items": node}, "items"):
+            out.append(_Entry(len(out), c, (*base, i), source))
+    return out
+
+
 def classify_containers(
     workload: Workload, extra: SidecarPatterns = SidecarPatterns()
 ) -> Iterator[ContainerView]:
     """Assign a role to every container of ``workload``, in list order."""
-    spec = workload.spec
-    for index, c in raw_containers(spec, "initContainers"):
+    for entry in _entries(workload, "initContainers"):
+        c = entry.spec
         evidence = sidecar_evidence(c, extra)
         kind, title = _category(evidence)
         if c.get("restartPolicy") == "Always":
             yield _view(
-                workload,
+                entry,
                 "initContainers",
-                index,
-                c,
                 Role.NATIVE_SIDECAR,
                 ("initContainers entry with restartPolicy: Always",),
                 kind,
@@ -198,10 +242,8 @@ def classify_containers(
             )
         else:
             yield _view(
-                workload,
+                entry,
                 "initContainers",
-                index,
-                c,
                 Role.INIT,
                 (
                     "initContainers entry without restartPolicy: Always: runs to completion "
@@ -211,12 +253,10 @@ def classify_containers(
                 None,
             )
     yield from _classify_regular(workload, extra)
-    for index, c in raw_containers(spec, "ephemeralContainers"):
+    for entry in _entries(workload, "ephemeralContainers"):
         yield _view(
-            workload,
+            entry,
             "ephemeralContainers",
-            index,
-            c,
             Role.EPHEMERAL,
             ("ephemeralContainers entry (debugging)",),
             None,
@@ -224,20 +264,45 @@ def classify_containers(
         )
 
 
+def _defined_role(workload: Workload, entry: _Entry) -> tuple[Role, str] | None:
+    """The role a container has by definition of its resource, with the evidence."""
+    kind = workload.kind
+    if entry.source.role is not None:
+        return entry.source.role, entry.source.why
+    if entry.name in kind.main_names:
+        return Role.MAIN, f"the {kind.kind} operator's main container '{entry.name}'"
+    if entry.name in kind.patched_names:
+        return (
+            Role.SIDECAR,
+            f"the {kind.kind} operator generates '{entry.name}' next to its main container; "
+            "this entry patches it",
+        )
+    return None
+
+
 def _classify_regular(workload: Workload, extra: SidecarPatterns) -> Iterator[ContainerView]:
-    entries = raw_containers(workload.spec, "containers")
-    evidence = {i: sidecar_evidence(c, extra) for i, c in entries}
+    listed = _entries(workload, "containers")
+    evidence = {e.index: sidecar_evidence(e.spec, extra) for e in listed}
     if workload.kind.injects_sidecars:
-        for i, c in entries:
-            kind, title = _category(evidence[i])
+        for e in listed:
+            kind, title = _category(evidence[e.index])
             reason = f"{workload.ref.kind} containers are injected into other pods as sidecars"
-            yield _view(workload, "containers", i, c, Role.SIDECAR, (reason,), kind, title)
+            yield _view(e, "containers", Role.SIDECAR, (reason,), kind, title)
         return
+    defined = {e.index: d for e in listed if (d := _defined_role(workload, e)) is not None}
+    entries = [(e.index, e.spec) for e in listed if e.index not in defined]
     main: int | None = None
     main_reason = ""
+    # The resource names its main container (or the operator always adds one): the rest
+    # are judged next to it, never elected main by position or elimination.
+    main_known = bool(workload.kind.main_names) or any(
+        role is Role.MAIN for role, _ in defined.values()
+    )
     names = {c.get("name"): i for i, c in entries if isinstance(c.get("name"), str)}
     annotated = workload.annotations.get(DEFAULT_CONTAINER_ANNOTATION)
-    if isinstance(annotated, str) and annotated in names:
+    if main_known or not entries:
+        pass
+    elif isinstance(annotated, str) and annotated in names:
         main, main_reason = (
             names[annotated],
             f"named by the {DEFAULT_CONTAINER_ANNOTATION} annotation",
@@ -255,32 +320,37 @@ def _classify_regular(workload: Workload, extra: SidecarPatterns) -> Iterator[Co
             main, main_reason = matched[0]
         else:
             main, main_reason = _by_elimination(entries, evidence)
-    for i, c in entries:
+    for e in listed:
+        i = e.index
         found = evidence[i]
         kind, title = _category(found)
+        if i in defined:
+            role, why = defined[i]
+            if role is Role.MAIN:
+                kind, title = None, None
+            yield _view(e, "containers", role, (why,), kind, title)
+            continue
         if i == main:
-            yield _view(workload, "containers", i, c, Role.MAIN, (main_reason,), None, None)
+            yield _view(e, "containers", Role.MAIN, (main_reason,), None, None)
             continue
         # Next to a known main any evidence counts; without one only decisive evidence.
-        usable = [e for e in found if main is not None or e.decisive]
+        usable = [ev for ev in found if main is not None or main_known or ev.decisive]
         if usable:
             yield _view(
-                workload,
+                e,
                 "containers",
-                i,
-                c,
                 Role.SIDECAR,
-                tuple(e.reason for e in usable),
+                tuple(ev.reason for ev in usable),
                 kind,
                 title,
             )
         else:
             why = (
                 "no sidecar evidence, and another container is main"
-                if main is not None
+                if main is not None or main_known
                 else "the evidence does not decide between main and sidecar"
             )
-            yield _view(workload, "containers", i, c, Role.UNKNOWN, (why,), None, None)
+            yield _view(e, "containers", Role.UNKNOWN, (why,), None, None)
 
 
 def _by_elimination(
@@ -325,22 +395,19 @@ def _category(evidence: list[Evidence]) -> tuple[str | None, str | None]:
 
 
 def _view(
-    workload: Workload,
+    entry: _Entry,
     list_key: str,
-    index: int,
-    spec: dict[str, Any],
     role: Role,
     reasons: tuple[str, ...],
     kind: str | None,
     title: str | None,
 ) -> ContainerView:
-    name = spec.get("name")
     return ContainerView(
-        name=name if isinstance(name, str) else "",
+        name=entry.name or "",
         list_key=list_key,
-        index=index,
-        pointer=workload.spec_at(list_key, index),
-        spec=spec,
+        index=entry.index,
+        pointer=entry.pointer,
+        spec=entry.spec,
         role=role,
         reasons=reasons,
         sidecar_kind=kind,

@@ -12,6 +12,11 @@ stop: a helper whose shell script exits, breaks out of its loop or kills
 something, a ``tail --pid``, or a main container that asks a proxy to quit
 (``/quitquitquit``, Linkerd's ``/shutdown``, ``linkerd-await --shutdown``) or
 kills the helper in a shared process namespace.
+
+Sidecars that a custom resource declares as such and whose controller stops
+them once the main work is done (Argo Workflows' and Tekton's ``sidecars``)
+never hold the pod open and are not judged; the Spark operator's are, as it
+never stops them.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from sidecar_lint.known_sidecars import runs_forever
 from sidecar_lint.model import ContainerView, Role, Violation, Workload
 from sidecar_lint.roles import command_line
 from sidecar_lint.versions import KubeVersion
+from sidecar_lint.workload import source_of, stopped_by_controller
 
 #: Native sidecars are on by default from this version (beta; GA in 1.33).
 NATIVE_SIDECARS_DEFAULT = "1.29"
@@ -53,7 +59,10 @@ def job_legacy_sidecar(workload: Workload, ctx: CheckContext) -> Iterator[Violat
     if not workload.runs_to_completion:
         return
     regular = workload.in_list("containers")
-    sidecars = [c for c in regular if c.role is Role.SIDECAR]
+    # Argo Workflows and Tekton stop their sidecars themselves once the main work is done.
+    sidecars = [
+        c for c in regular if c.role is Role.SIDECAR and not stopped_by_controller(workload, c)
+    ]
     if not sidecars:
         return
     others = [c for c in regular if c.role is not Role.SIDECAR]
@@ -107,9 +116,14 @@ def _message(
     after = f"after {_names(mains)} finishes" if mains else "after the work is done"
     kind = workload.ref.kind or "pod"
     subject = "the Job" if kind in ("Job", "CronJob") else f"the {kind}"
+    consequence = f"{subject} stays active"
+    if source_of(workload, sidecar) is not None:
+        # A custom resource's controller may judge success by its main container alone
+        # (the Spark operator does); what surely lingers is the pod and what it holds.
+        consequence = f"the pod holds its node's resources ({subject}'s controller never stops it)"
     text = (
         f"{workload.ref.display()}: {what} runs as a regular container, so the pod never "
-        f"completes: it keeps running {after} and {subject} stays active"
+        f"completes: it keeps running {after} and {consequence}"
     )
     if workload.spec.get("restartPolicy") == "Never":
         text += (

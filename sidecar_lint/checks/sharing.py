@@ -73,6 +73,8 @@ def sidecar_without_shared_volume(workload: Workload, ctx: CheckContext) -> Iter
         kind = _file_kind(sidecar)
         if kind is None or _exempt(sidecar, kind, workload.spec, sources):
             continue
+        if workload.kind.main_names and any(n not in sources for n in _mounted(sidecar)):
+            continue  # a volume the operator declares, which its main container may mount too
         mine: set[tuple[str, str]] = set()
         for name in _mounted(sidecar):
             mine |= sources.get(name, {("volume", name)})

@@ -27,6 +27,7 @@ from sidecar_lint.checks.registry import CheckContext, check
 from sidecar_lint.document import Pointer, Target
 from sidecar_lint.model import ContainerView, Violation, Workload
 from sidecar_lint.quantity import QuantityError, format_quantity, quantity_from_manifest
+from sidecar_lint.workload import is_patch
 
 RESOURCES = ("cpu", "memory")
 SECTIONS = ("requests", "limits")
@@ -229,9 +230,13 @@ def _number(value: Decimal) -> str:
 def sidecar_without_resources(workload: Workload, ctx: CheckContext) -> Iterator[Violation]:
     """Flag sidecars without a memory limit or without CPU and memory requests."""
     pod: Any = None
-    if ctx.options.kubernetes_version.at_least(POD_LEVEL_RESOURCES_DEFAULT):
+    # An operator's own spec (Prometheus) is no PodSpec: its ``resources`` are its main container's.
+    own_spec = workload.kind.pod_spec and bool(workload.kind.main_names)
+    if ctx.options.kubernetes_version.at_least(POD_LEVEL_RESOURCES_DEFAULT) and not own_spec:
         pod = workload.spec.get("resources")
     for sidecar in workload.sidecars:
+        if is_patch(workload, sidecar):  # the operator sets the generated container's resources
+            continue
         own = sidecar.spec.get("resources")
         missing = []
         if not (_written(own, "limits", "memory") or _written(pod, "limits", "memory")):
