@@ -5,10 +5,14 @@ Running the real program lives in ``tests/harness.py``.
 
 from __future__ import annotations
 
+import functools
 import textwrap
 from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
 from sidecar_lint.checks.registry import CheckOptions
 from sidecar_lint.engine import Linter, RuleTuning
@@ -16,6 +20,44 @@ from sidecar_lint.findings import Finding
 from sidecar_lint.rule_catalogue import builtin_rules, select_rules
 from sidecar_lint.versions import KubeVersion
 from tests.harness import keep_bytecode_in, starts_a_process
+
+RULE_DIR = Path(__file__).resolve().parent.parent / "rules"
+RULE_FILES = sorted(RULE_DIR.glob("*.yaml"))
+_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+#: A configuration with six mistakes, each reported with its position.
+SIX_MISTAKES = """\
+kubernetesVersion: 1.30
+failOn: sometimes
+selct: [SL1]
+rules:
+  SL401:
+    severity: fatal
+    parms: {maxCpu: 1}
+sidecars: [a]
+"""
+
+
+def read_rule_file(path: Path) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """A rule file's two documents: the rule, and its cases (None when it has none)."""
+    docs = list(yaml.load_all(path.read_text(encoding="utf-8"), Loader=_LOADER))
+    assert 1 <= len(docs) <= 2, f"{path}: a rule file has at most two documents"
+    return docs[0], docs[1] if len(docs) == 2 else None
+
+
+@functools.cache
+def _rule_cases() -> tuple[tuple[str, str, dict[str, Any]], ...]:
+    return tuple(
+        (rule["code"], path.stem, case)
+        for path in RULE_FILES
+        for rule, cases in [read_rule_file(path)]
+        for case in (cases or {}).get("cases", [])
+    )
+
+
+def rule_cases() -> list[tuple[str, str, dict[str, Any]]]:
+    """Every rule file's test cases as (code, file stem, case), read once per process."""
+    return list(_rule_cases())
 
 
 def lint(

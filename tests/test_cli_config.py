@@ -198,7 +198,7 @@ def test_limits_from_the_command_line(tmp_path: Path) -> None:
 
 
 def test_every_configuration_mistake_is_one_line_in_file_order(tmp_path: Path) -> None:
-    from tests.test_config import SIX_MISTAKES
+    from tests.conftest import SIX_MISTAKES
 
     root = repo(tmp_path, SIX_MISTAKES)
     proc = cli(root, ".")

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from sidecar_lint.config import ConfigError, find_config, load_config, resolve_config
+from tests.conftest import SIX_MISTAKES
 
 FULL = """\
 kubernetesVersion: "1.30"
@@ -185,17 +186,6 @@ def test_configured_severity_wins_over_a_checks_own() -> None:
 
 
 # --------------------------------------------------------------------------- every problem at once
-
-SIX_MISTAKES = """\
-kubernetesVersion: 1.30
-failOn: sometimes
-selct: [SL1]
-rules:
-  SL401:
-    severity: fatal
-    parms: {maxCpu: 1}
-sidecars: [a]
-"""
 
 
 def test_every_mistake_is_listed_in_file_order_with_its_position(tmp_path: Path) -> None:

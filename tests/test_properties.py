@@ -31,6 +31,7 @@ from hypothesis import strategies as st
 from sidecar_lint.cli import main
 from sidecar_lint.findings import Finding
 from sidecar_lint.loading import load_bytes
+from tests.conftest import rule_cases
 from tests.test_hostile import assert_placed, linter
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -362,10 +363,8 @@ def test_random_pod_specs(
 
 def valid_manifests() -> list[str]:
     """The examples and every manifest of the rule files' test cases: real, valid YAML."""
-    from tests.test_rule_cases import CASES
-
     texts = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "examples").glob("*.yaml"))]
-    texts += [case["manifest"] for _, _, case in CASES]
+    texts += [case["manifest"] for _, _, case in rule_cases()]
     assert len(texts) > 200, "the rule files' test cases were not found"
     return texts
 

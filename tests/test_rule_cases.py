@@ -20,36 +20,13 @@ other rules cannot interfere.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
-from tests.conftest import lint
+from tests.conftest import RULE_FILES, lint, read_rule_file, rule_cases
 
-RULE_DIR = Path(__file__).resolve().parent.parent / "rules"
-RULE_FILES = sorted(RULE_DIR.glob("*.yaml"))
-_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-def read_rule_file(path: Path) -> tuple[dict[str, Any], dict[str, Any] | None]:
-    """A rule file's two documents: the rule, and its cases (None when it has none)."""
-    docs = list(yaml.load_all(path.read_text(encoding="utf-8"), Loader=_LOADER))
-    assert 1 <= len(docs) <= 2, f"{path}: a rule file has at most two documents"
-    return docs[0], docs[1] if len(docs) == 2 else None
-
-
-def _load() -> list[tuple[str, str, dict[str, Any]]]:
-    out = []
-    for path in RULE_FILES:
-        rule, cases = read_rule_file(path)
-        for case in (cases or {}).get("cases", []):
-            out.append((rule["code"], path.stem, case))
-    return out
-
-
-CASES = _load()
+CASES = rule_cases()
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from sidecar_lint.rule_catalogue import RuleMeta, builtin_rules
-from tests.conftest import lint
+from tests.conftest import lint, rule_cases
 
 RULES = builtin_rules()
 
@@ -44,8 +44,6 @@ def test_good_example_is_silent(rule: RuleMeta, index: int) -> None:
 
 
 def test_every_rule_has_cases() -> None:
-    from tests.test_rule_cases import CASES
-
-    covered = {code for code, _, _ in CASES}
+    covered = {code for code, _, _ in rule_cases()}
     missing = [r.code for r in RULES if r.code not in covered]
     assert not missing, f"rules without cases in the second document of their file: {missing}"
