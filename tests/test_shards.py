@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("repo")
-    generate(out, 0.5, seed=5, rules_dir=ROOT / "rules")
+    generate(out, 0.3, seed=5, rules_dir=ROOT / "rules")  # some 60 files, a dozen per shard
     return out
 
 
