@@ -31,8 +31,7 @@ time) or under ``TYPE_CHECKING``: either way the module depends on the other.
 A check imports the model, the registry and shared helpers (a module whose
 name starts with ``_``), never another check's module.
 
-Known exceptions are listed below with the reason; each entry must still be a
-real exception, so the lists can only shrink.
+There are no exceptions.
 """
 
 from __future__ import annotations
@@ -41,8 +40,6 @@ import ast
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
-
-import pytest
 
 PACKAGE = "sidecar_lint"
 ROOT = Path(__file__).resolve().parent.parent / PACKAGE
@@ -120,12 +117,6 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
         ),
     ),
 )
-
-#: Imports from a higher layer that are being removed: (importer, imported).
-KNOWN_VIOLATIONS: frozenset[tuple[str, str]] = frozenset()
-
-#: Imports that close a cycle and are being removed: (importer, imported).
-KNOWN_CYCLE_EDGES: frozenset[tuple[str, str]] = frozenset()
 
 
 def module_name(path: Path) -> str:
@@ -223,10 +214,6 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
     return found
 
 
-def without(graph: dict[str, set[str]], edges: frozenset[tuple[str, str]]) -> dict[str, set[str]]:
-    return {name: {d for d in deps if (name, d) not in edges} for name, deps in graph.items()}
-
-
 def test_the_import_scan_sees_every_kind_of_import() -> None:
     graph = import_graph()
     # a module-level "from x import y", a package-relative "from pkg import module",
@@ -243,7 +230,7 @@ def test_every_module_has_a_layer() -> None:
 
 def test_no_module_imports_from_a_higher_layer() -> None:
     names = [name for name, _ in LAYERS]
-    unexpected = sorted(upward_imports(import_graph()) - KNOWN_VIOLATIONS)
+    unexpected = sorted(upward_imports(import_graph()))
     described = [
         f"{a} ({names[layer_of(a) or 0]}) imports {b} ({names[layer_of(b) or 0]})"
         for a, b in unexpected
@@ -251,23 +238,8 @@ def test_no_module_imports_from_a_higher_layer() -> None:
     assert described == []
 
 
-@pytest.mark.parametrize("edge", sorted(KNOWN_VIOLATIONS), ids="->".join)
-def test_a_known_violation_is_still_one(edge: tuple[str, str]) -> None:
-    """Remove an entry from KNOWN_VIOLATIONS once the import is gone."""
-    assert edge in upward_imports(import_graph())
-
-
 def test_no_import_cycles() -> None:
-    assert cycles(without(import_graph(), KNOWN_CYCLE_EDGES)) == []
-
-
-@pytest.mark.parametrize("edge", sorted(KNOWN_CYCLE_EDGES), ids="->".join)
-def test_a_known_cycle_is_still_one(edge: tuple[str, str]) -> None:
-    """Remove an entry from KNOWN_CYCLE_EDGES once the import (or its cycle) is gone."""
-    graph = import_graph()
-    importer, imported = edge
-    assert imported in graph[importer]
-    assert any(importer in c and imported in c for c in cycles(graph))
+    assert cycles(import_graph()) == []
 
 
 def test_a_check_imports_no_other_check() -> None:
@@ -302,7 +274,4 @@ def test_the_scan_finds_a_cycle_and_an_upward_import() -> None:
     graph = import_graph()
     graph["sidecar_lint.document"] = graph["sidecar_lint.document"] | {"sidecar_lint.workload"}
     assert ("sidecar_lint.document", "sidecar_lint.workload") in upward_imports(graph)
-    assert any(
-        "sidecar_lint.document" in c and "sidecar_lint.workload" in c
-        for c in cycles(without(graph, KNOWN_CYCLE_EDGES))
-    )
+    assert any("sidecar_lint.document" in c and "sidecar_lint.workload" in c for c in cycles(graph))
