@@ -82,6 +82,6 @@ def test_documented_workflow_runs_once_per_change_with_what_the_upload_needs() -
     (job,) = workflow["jobs"].values()
     checkout, lint = job["steps"]
     assert checkout["uses"].startswith("actions/checkout@")
-    assert checkout["with"] == {"persist-credentials": False}
+    assert checkout["with"] == {"persist-credentials": False, "fetch-depth": 2}
     assert lint["uses"].startswith("sidecar-lint/sidecar-lint@")
     assert lint["with"]["upload-sarif"] == "true"
