@@ -8,26 +8,10 @@ import subprocess
 from pathlib import Path
 
 from tests.harness import run_cli
+from tests.manifests import JOB
 
 ROOT = Path(__file__).resolve().parent.parent
 
-JOB = """\
-apiVersion: batch/v1
-kind: Job
-metadata: {name: report}
-spec:
-  template:
-    spec:
-      restartPolicy: Never
-      containers:
-        - name: report
-          image: registry.example.com/report:1.0.0
-          resources: {requests: {cpu: 100m, memory: 64Mi}, limits: {memory: 64Mi}}
-        - name: log-forwarder
-          image: busybox:1.36
-          command: ["sh", "-c", "while true; do sleep 5; done"]
-          resources: {requests: {cpu: 10m, memory: 16Mi}, limits: {memory: 16Mi}}
-"""
 
 WORKER = """\
 apiVersion: example.com/v1

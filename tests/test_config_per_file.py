@@ -10,24 +10,7 @@ import pytest
 
 from sidecar_lint.cli import main
 from sidecar_lint.settings import FlagValues, SettingsResolver
-
-JOB = """\
-apiVersion: batch/v1
-kind: Job
-metadata: {name: report}
-spec:
-  template:
-    spec:
-      restartPolicy: Never
-      containers:
-        - name: report
-          image: registry.example.com/report:1.0.0
-          resources: {requests: {cpu: 100m, memory: 64Mi}, limits: {memory: 64Mi}}
-        - name: log-forwarder
-          image: busybox:1.36
-          command: ["sh", "-c", "while true; do sleep 5; done"]
-          resources: {requests: {cpu: 10m, memory: 16Mi}, limits: {memory: 16Mi}}
-"""
+from tests.manifests import JOB
 
 
 @pytest.fixture
