@@ -1235,3 +1235,83 @@ def test_ordinary_and_shallow_text_never_takes_the_pure_parser(
         assert load_bytes(path.name, path.read_bytes()).documents
     text = "x: " + "[" * 900 + "]" * 900 + "\n---\n" + "- " * 900 + "x\n"
     assert len(load_source(SourceFile("f.yaml", text), Limits(max_depth=950)).documents) == 2
+
+
+def _read(text: str, fast: bool, max_depth: int = 256) -> Any:
+    """The reference read of ``text`` or, with ``fast``, ``load_bytes`` with the fast path."""
+    from sidecar_lint.loading import Limits
+
+    limits = Limits(max_depth=max_depth)
+    if fast:
+        return load_bytes("f.yaml", text.encode("utf-8"), limits, fast=True)
+    return load_source(SourceFile("f.yaml", text), limits)
+
+
+#: Lines that end a document at column 0, and how many lines each takes.
+_DOCUMENT_ENDS = [("...\n", 1), ("... # end\n", 1), ("...\t\n", 1), ("...\n---\n", 2)]
+
+
+@pytest.mark.parametrize("fast", [False, True])
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])
+@pytest.mark.parametrize(("end", "end_lines"), _DOCUMENT_ENDS)
+def test_a_document_after_a_deep_one_that_ends_at_dots_is_read(
+    fast: bool, newline: str, end: str, end_lines: int
+) -> None:
+    """libyaml ends a document at a column-0 "...": reading resumes after it, not at a "---"."""
+    deep = "x: " + "[" * 12 + "]" * 12 + "\n"
+    head = "a: 1\n---\n" + deep
+    loaded = _read((head + end + "b: 2\n").replace("\n", newline), fast, max_depth=8)
+    assert [(d.index, d.data) for d in loaded.documents] == [(0, {"a": 1}), (2, {"b": 2})]
+    b_line = head.count("\n") + end_lines + 1
+    assert loaded.documents[1].locate(("b",), "key")[0] == Span(b_line, 1, b_line, 2)
+    assert loaded.documents[1].locate(("b",))[0] == Span(b_line, 4, b_line, 5)
+    (problem,) = loaded.problems
+    assert (problem.line, problem.column, problem.document_index) == (2, 3 + 7, 1)
+    assert "nesting deeper than 8 levels" in problem.message
+    # The deep document is reported as it is when nothing follows it.
+    alone = _read((head + end).replace("\n", newline), fast, max_depth=8)
+    assert alone.problems == loaded.problems
+
+
+@pytest.mark.parametrize("fast", [False, True])
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+@pytest.mark.parametrize(("end", "end_lines"), _DOCUMENT_ENDS)
+def test_a_document_after_a_syntax_error_that_ends_at_dots_is_read(
+    fast: bool, newline: str, end: str, end_lines: int
+) -> None:
+    """Reading resumes after the column-0 "..." that ends a broken document."""
+    loaded = _read(("a: [1\n" + end + "b: 2\n").replace("\n", newline), fast)
+    assert [(d.index, d.data) for d in loaded.documents] == [(1, {"b": 2})]
+    b_line = 1 + end_lines + 1
+    assert loaded.documents[0].locate(("b",), "key")[0] == Span(b_line, 1, b_line, 2)
+    (problem,) = loaded.problems
+    assert (problem.line, problem.column, problem.document_index) == (1, 0, 0)  # at the "..."
+    assert problem.message.startswith("expected ',' or ']'")
+    alone = _read(("a: [1\n" + end).replace("\n", newline), fast)
+    assert alone.problems == loaded.problems
+
+
+@pytest.mark.parametrize("fast", [False, True])
+def test_documents_after_several_broken_ones_that_end_at_dots_keep_their_places(
+    fast: bool,
+) -> None:
+    """Each broken document is reported once; every one after a "..." is read in its place."""
+    deep = "x: " + "{a: " * 20 + "b" + "}" * 20 + "\n"
+    text = "a: 0\n---\n" + deep + "...\n---\nb: [\n... # end\nc: 3\n---\n" + deep + "...\nd: 4\n"
+    loaded = _read(text, fast, max_depth=8)
+    assert [(d.index, d.data) for d in loaded.documents] == [
+        (0, {"a": 0}),
+        (3, {"c": 3}),
+        (5, {"d": 4}),
+    ]
+    lines = [
+        d.locate(("c",) if d.index == 3 else ("d",), "key")[0].start_line
+        for d in loaded.documents[1:]
+    ]
+    assert lines == [8, 12]
+    where = [(p.line, p.document_index, p.message[:30]) for p in loaded.problems]
+    assert where == [
+        (2, 1, "nesting deeper than 8 levels: "),
+        (6, 2, "expected the node content, but"),
+        (9, 4, "nesting deeper than 8 levels: "),
+    ]

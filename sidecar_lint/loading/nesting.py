@@ -6,10 +6,10 @@ stack and kills the process. Text that is not surely shallow (a cheap bound,
 :func:`shallow`) is therefore first run through a *parser*, which keeps its
 own stacks on the heap, up to the first document that nests past
 ``--max-depth`` (:func:`scan`): nothing more of that document is read, and
-reading resumes at the next ``---`` line (:func:`next_document`). Documents
-within a raised limit but deeper than the calling thread's stack surely
-holds are composed on a thread of their own with a stack sized for them
-(:func:`on_stack`).
+reading resumes at the next ``---`` line or after the next ``...`` line
+(:func:`next_document`). Documents within a raised limit but deeper than the
+calling thread's stack surely holds are composed on a thread of their own
+with a stack sized for them (:func:`on_stack`).
 """
 
 from __future__ import annotations
@@ -45,8 +45,13 @@ _STACK_LOCK = threading.Lock()  # threading.stack_size() is process-wide
 
 #: Characters libyaml ends a line at, besides "\n" ("\r\n" counts once).
 BREAKS = "\n\r\x85\u2028\u2029"
-#: A "---" that starts a document if it starts a line (checked apart: a lookbehind is slow).
-_DASHES = re.compile(r"---(?=[ \t\r\n\x85\u2028\u2029]|\Z)")
+#: A "---" that starts a document, or a "..." (perhaps with a comment) that ends one, if it
+#: starts a line (checked apart: a lookbehind is slow). YAML allows neither at column 0
+#: inside a node, so libyaml ends any document at either.
+_MARKERS = re.compile(
+    r"---(?=[ \t\r\n\x85\u2028\u2029]|\Z)"
+    r"|\.\.\.(?:[ \t]+(?:#[^\r\n\x85\u2028\u2029]*)?)?(?=[\r\n\x85\u2028\u2029]|\Z)"
+)
 #: The long prefixes looked for are multiples of this (a few patterns serve every file).
 _PREFIX_STEP = 50
 
@@ -230,12 +235,22 @@ def scan_with(
 
 
 def next_document(text: str, offset: int) -> int | None:
-    """The offset of the first ``---`` line after ``offset`` (libyaml ends any document there)."""
-    for match in _DASHES.finditer(text, offset):
+    """Where the next document may start after ``offset``: at the first ``---`` line, or
+    just after the first ``...`` line, whichever comes first (libyaml ends any document
+    at either). None when there is neither.
+    """
+    for match in _MARKERS.finditer(text, offset):
         at = match.start()
         if at == 0 or text[at - 1] in BREAKS:
-            return at
+            return at if text.startswith("-", at) else _after_line(text, match.end())
     return None
+
+
+def _after_line(text: str, end: int) -> int:
+    """The offset after the line break at ``end`` (CR LF is one), if there is one."""
+    if text.startswith("\r\n", end):
+        return end + 2
+    return end + 1 if end < len(text) and text[end] in BREAKS else end
 
 
 def line_breaks(text: str, start: int, end: int) -> int:

@@ -1,7 +1,8 @@
 """Reading YAML text stretch by stretch: every document read, every error placed, none lost.
 
 A document that fails to parse becomes a :class:`~sidecar_lint.loading.loaded.ParseProblem`;
-parsing then resumes at the next ``---`` line, so one broken document hides
+parsing then resumes at the next ``---`` line or after the next ``...`` line
+(YAML allows neither at column 0 inside a node), so one broken document hides
 nothing else. After the first error, reading goes on in windows that end at a
 bare ``---`` line, so a file of many broken documents costs about its size.
 
@@ -36,7 +37,11 @@ from sidecar_lint.loading.loaded import (
     too_many,
 )
 
-_DOCUMENT_START = re.compile(r"^---(?:[ \t][^\r\n]*)?\r?$", re.MULTILINE)
+#: A ``---`` line (a document starts at it) or a ``...`` line, perhaps with a comment (the
+#: next document starts after it): YAML allows neither at column 0 inside a node.
+_RESTART = re.compile(
+    r"^(?:---(?:[ \t][^\r\n]*)?|(?P<end>\.\.\.)(?:[ \t]+(?:#[^\r\n]*)?)?)\r?$", re.MULTILINE
+)
 
 
 def read_yaml(
@@ -139,7 +144,7 @@ def read_yaml(
             problems.append(too_many(limits.max_documents, line, stop.column, index))
             return
         problems.append(too_deep(max_depth, line, stop.column, index, why))
-        # libyaml ends every document at a "---" line: read on from the next one.
+        # libyaml ends every document at a "---" or "..." line: read on from the next one.
         passed = at + stop.offset
         restart = nesting.next_document(text, passed)
         if restart is None:
@@ -397,10 +402,11 @@ def _end_of_content(text: str) -> tuple[int, int]:
 
 
 def _next_document_start(text: str, error_line: int) -> int | None:
-    """Offset of the first ``---`` line at or after ``error_line`` (0-based).
+    """Where the next document starts, at or after ``error_line`` (0-based).
 
-    The parser often reports a broken document at the next ``---``, so that
-    line is a valid restart; offset 0 is not (it would fail the same way again).
+    That is the first ``---`` line or just after the first ``...`` line. The
+    parser often reports a broken document at the next ``---`` or ``...``, so
+    that line is a valid restart; offset 0 is not (it would fail the same way again).
     """
     pos = 0
     for _ in range(error_line):
@@ -408,10 +414,15 @@ def _next_document_start(text: str, error_line: int) -> int | None:
         if nl < 0:
             return None
         pos = nl + 1
-    match = _DOCUMENT_START.search(text, pos)
-    if match is not None and match.start() == 0:
-        match = _DOCUMENT_START.search(text, 1)
-    return match.start() if match else None
+    match = _RESTART.search(text, pos)
+    if match is not None and match.start() == 0 and match["end"] is None:
+        match = _RESTART.search(text, 1)
+    if match is None:
+        return None
+    if match["end"] is None:
+        return match.start()
+    end = match.end()
+    return end + 1 if text.startswith("\n", end) else end
 
 
 def _describe(err: yaml.MarkedYAMLError, line_offset: int) -> str:
