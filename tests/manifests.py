@@ -18,3 +18,15 @@ spec:
           command: ["sh", "-c", "while true; do sleep 5; done"]
           resources: {requests: {cpu: 10m, memory: 16Mi}, limits: {memory: 16Mi}}
 """
+
+#: A Pod with a misspelled container field, `volumeMount` (SL101 at 8:7).
+BAD = """\
+apiVersion: v1
+kind: Pod
+metadata: {name: web}
+spec:
+  containers:
+    - name: web
+      image: nginx:1.27
+      volumeMount: []
+"""

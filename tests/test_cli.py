@@ -7,20 +7,10 @@ import os
 from pathlib import Path
 
 from tests.harness import run_cli
+from tests.manifests import BAD
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
-
-BAD = """\
-apiVersion: v1
-kind: Pod
-metadata: {name: web}
-spec:
-  containers:
-    - name: web
-      image: nginx:1.27
-      volumeMount: []
-"""
 
 
 def test_examples_exit_1_with_positions() -> None:

@@ -10,21 +10,12 @@ import pytest
 
 from sidecar_lint.discovery import EMPTY_STDIN, discover, has_content
 from tests.harness import run_cli
+from tests.manifests import BAD
 
 ROOT = Path(__file__).resolve().parent.parent
 CUSTOM_RULES = ROOT / "tests" / "data" / "custom_rules"
 
 CLEAN = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings}\n"
-BAD = """\
-apiVersion: v1
-kind: Pod
-metadata: {name: web}
-spec:
-  containers:
-    - name: web
-      image: nginx:1.27
-      volumeMount: []
-"""
 
 
 def cli(tmp_path: Path, *args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[str]:
