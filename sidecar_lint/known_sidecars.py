@@ -192,6 +192,71 @@ _FOREVER = (
 )
 
 
+#: The command word at the start of a command line or after ``exec``: ``/usr/bin/envoy -c …``.
+_LEAD = r"(?:^|\bexec\s+)(?:\S*/)?"
+
+#: Commands that show what a sidecar does for the app: ship its logs, proxy its traffic, watch
+#: or sync its files. Weightier than a name, lighter than a catalogued image.
+_DOES = (
+    (
+        re.compile(r"\btail\b[^|;&]*\s-[a-zA-Z+0-9]*[fF]\b"),
+        "tails a file ('tail -f')",
+        "log-shipper",
+    ),
+    (
+        re.compile(
+            _LEAD + r"(fluent-bit|fluentd|td-agent(?:-bit)?|filebeat|promtail|vector)(?=\s|$)"
+        ),
+        "runs a log agent ('{0}')",
+        "log-shipper",
+    ),
+    (re.compile(_LEAD + r"(envoy)(?=\s|$)"), "runs a proxy ('{0}')", "network-proxy"),
+    (
+        # socat's listening address (``TCP-LISTEN:5432,fork``), with or without the word socat
+        re.compile(r"(?:^|\s)((?:tcp|tcp4|tcp6|udp|openssl)-listen):", re.IGNORECASE),
+        "listens and forwards ('socat {0}')",
+        "network-proxy",
+    ),
+    (
+        re.compile(
+            r"(--upstream)[=\s]+[\"']?(?:https?|tcp)://(?:localhost|127\.0\.0\.1|\[::1\])\b"
+        ),
+        "proxies to the app on localhost ('{0}')",
+        "network-proxy",
+    ),
+    (re.compile(r"\b(inotifywait)\b"), "watches files ('{0}')", "config-reloader"),
+    (
+        re.compile(r"(--(?:watched-dir|volume-dir|watch-dir))\b"),
+        "watches a directory ('{0}')",
+        "config-reloader",
+    ),
+    (re.compile(_LEAD + r"(git-sync)(?=\s|$)"), "syncs files ('{0}')", "file-sync"),
+)
+
+#: Sync commands that make a file syncer only inside an endless loop (alone, a one-off copy).
+_SYNC = re.compile(r"\b(rsync|rclone\s+sync|aws\s+s3\s+sync|gsutil\s+(?:-m\s+)?rsync)\b")
+
+
+def what_command_does(command_line: str) -> tuple[str, str] | None:
+    """What a command line shows a sidecar doing (shipping, proxying, watching, syncing)."""
+    for pattern, reason, kind in _DOES:
+        match = pattern.search(command_line)
+        if match is not None:
+            return reason.format(*match.groups()), kind
+    sync = _SYNC.search(command_line)
+    if sync is not None and loops_forever(command_line) is not None:
+        return f"syncs files in an endless loop ('{sync.group(1)}')", "file-sync"
+    return None
+
+
+def loops_forever(command_line: str) -> str | None:
+    """Whether a command never exits by looping or sleeping (not by doing anything useful)."""
+    for pattern, reason, _ in _FOREVER[1:]:
+        if pattern.search(command_line):
+            return reason
+    return None
+
+
 def image_repository(image: str) -> str:
     """``docker.io/istio/proxyv2:1.22@sha256:…`` → ``istio/proxyv2`` (lower case)."""
     ref = image.strip().lower().split("@", 1)[0]

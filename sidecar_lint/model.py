@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import Enum, IntEnum
 from typing import Any
 
 from sidecar_lint.document import Document, ObjectRef, Pointer, Span, Target
@@ -32,6 +32,45 @@ class Role(str, Enum):
 
     def __str__(self) -> str:
         return self.value
+
+
+class Weight(IntEnum):
+    """How much one piece of role evidence counts; heavier evidence wins a disagreement.
+
+    A catalogued image says most about what a container runs; an explicit
+    annotation (or the user's configuration) what its owner means; a command
+    what it does; a name only what someone called it. ``INFERRED`` marks a
+    conclusion drawn from the other containers, ``DEFINITION`` a role fixed by
+    where the container is listed.
+    """
+
+    INFERRED = 0
+    NAME = 1
+    COMMAND = 2
+    ANNOTATION = 3
+    IMAGE = 4
+    DEFINITION = 5
+
+    def __str__(self) -> str:
+        return self.name.lower()
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One reason for a container's role: what was seen, how much it weighs, what it suggests.
+
+    ``source`` says where it was seen (``image``, ``configured``, ``annotation``,
+    ``command``, ``loop``, ``name``, ``proxy-image``, ``identity``, ``position``,
+    ``definition``, ``elimination``); ``kind`` and ``title`` are the catalogue
+    category and entry it points to, if any.
+    """
+
+    weight: Weight
+    reason: str
+    source: str
+    suggests: Role = Role.SIDECAR
+    kind: str | None = None
+    title: str | None = None
 
 
 @dataclass(frozen=True)
@@ -137,6 +176,8 @@ class ContainerView:
     reasons: tuple[str, ...]
     sidecar_kind: str | None = None  # catalogue category, e.g. "log-shipper"
     sidecar_title: str | None = None  # e.g. "Istio proxy"
+    #: Every piece of evidence weighed for the role, heaviest first (``reasons`` are the used ones).
+    evidence: tuple[Evidence, ...] = ()
 
     @property
     def is_sidecar(self) -> bool:

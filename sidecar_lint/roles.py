@@ -1,13 +1,17 @@
-"""Give every container a role, with the evidence behind it.
+"""Give every container a role, with the evidence behind it and what each piece weighs.
 
 Init, native-sidecar and ephemeral roles follow from where a container is
 listed. Inside ``containers[]`` the main container is decided by, in order:
 
-1. the ``kubectl.kubernetes.io/default-container`` annotation;
+1. the ``kubectl.kubernetes.io/default-container`` annotation (unless it names
+   a catalogued sidecar image while another container is not one: the image
+   weighs more);
 2. being the only container;
-3. a name or image that matches the workload's name or ``app`` label
-   (unless the name is one a mesh injector adds, such as ``istio-proxy``);
-4. being the only container with no sidecar evidence.
+3. a name (or port name, or an image no other container runs) that matches
+   the workload's name or ``app`` label, unless the name is one a mesh
+   injector adds, such as ``istio-proxy``;
+4. elimination: the containers left with no sidecar evidence when every other
+   one shows decisive evidence (several main containers are possible).
 
 Custom resources may decide a role by definition instead (see
 :class:`~sidecar_lint.model.ContainerList`): Argo's ``container`` and Tekton's
@@ -15,10 +19,13 @@ Custom resources may decide a role by definition instead (see
 container is known by name (ECK's ``elasticsearch``), and then no other
 container is ever elected main by position or elimination.
 
-Sidecar evidence, strongest first: a catalogued image or name, a sidecar-ish
-name pattern, a command that never exits; a reverse proxy image (nginx)
-counts only next to a main container. When nothing decides, the role is
-``unknown`` — rules prefer silence to a false alarm.
+Sidecar evidence, by weight (:class:`~sidecar_lint.model.Weight`): a catalogued
+image, then the user's configuration, then a command that ships, proxies,
+watches or syncs, then a name. A command that merely never exits (``while
+true``, ``sleep infinity``) and a reverse-proxy image (nginx) count only next
+to a container that is evidently the app, and a name alone never gives a
+file-exchange category (the one SL301 judges). When nothing decides, the role
+is ``unknown`` — rules prefer silence to a false alarm.
 """
 
 from __future__ import annotations
@@ -33,34 +40,28 @@ from sidecar_lint.model import (
     DEFAULT_CONTAINER_ANNOTATION,
     ContainerList,
     ContainerView,
+    Evidence,
     Role,
+    Weight,
     Workload,
     raw_containers,
 )
 
-STRONG, MEDIUM, WEAK = 3, 2, 1
-
 IDENTITY_LABELS = ("app.kubernetes.io/name", "app", "k8s-app", "name")
 
 
-@dataclass(frozen=True)
-class Evidence:
-    """One reason to believe a container is a sidecar."""
+def is_decisive(evidence: Evidence) -> bool:
+    """Evidence strong enough to call a container a sidecar with no main container known.
 
-    strength: int
-    reason: str
-    kind: str | None = None
-    title: str | None = None
-    source: str = "catalogue"  # "catalogue", "configured", "name", "command", "image"
+    A name pattern (``api-gateway-proxy``), an endless loop or an nginx image is
+    not: such a container may well be the application. A catalogued name is.
+    """
+    return evidence.weight >= Weight.COMMAND or evidence.source == "known-name"
 
-    @property
-    def decisive(self) -> bool:
-        """Evidence strong enough to let the one remaining container be main by elimination.
 
-        A name pattern alone (``api-gateway-proxy``) is not: such a container
-        may well be the application, and its neighbour a datastore.
-        """
-        return self.strength >= STRONG or self.source == "command"
+def is_catalogued(evidence: Evidence) -> bool:
+    """Evidence from the catalogue or the user's configuration, by image or by name."""
+    return evidence.weight >= Weight.ANNOTATION or evidence.source == "known-name"
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,7 @@ class SidecarPatterns:
 def sidecar_evidence(
     spec: Mapping[str, Any], extra: SidecarPatterns = SidecarPatterns()
 ) -> list[Evidence]:
-    """All the sidecar evidence one container shows, strongest first."""
+    """All the sidecar evidence one container shows, heaviest first."""
     from fnmatch import fnmatchcase
 
     name = spec.get("name") if isinstance(spec.get("name"), str) else ""
@@ -90,7 +91,11 @@ def sidecar_evidence(
             entry, pattern = hit
             found.append(
                 Evidence(
-                    STRONG, f"image matches {entry.title} ('{pattern}')", entry.kind, entry.title
+                    Weight.IMAGE,
+                    f"image matches {entry.title} ('{pattern}')",
+                    "image",
+                    kind=entry.kind,
+                    title=entry.title,
                 )
             )
         repo = known_sidecars.image_repository(image)
@@ -98,42 +103,63 @@ def sidecar_evidence(
             if known_sidecars.image_matches(repo, pattern.lower()):
                 found.append(
                     Evidence(
-                        STRONG, f"image matches configured sidecar '{pattern}'", source="configured"
+                        Weight.IMAGE, f"image matches configured sidecar '{pattern}'", "configured"
                     )
                 )
     if name:
-        known = known_sidecars.known_by_name(name)
-        if known is not None:
-            found.append(
-                Evidence(
-                    STRONG, f"name is a known sidecar ({known.title})", known.kind, known.title
-                )
-            )
         for pattern in extra.names:
             if fnmatchcase(name.lower(), pattern.lower()):
                 found.append(
                     Evidence(
-                        STRONG, f"name matches configured sidecar '{pattern}'", source="configured"
+                        Weight.ANNOTATION,
+                        f"name matches configured sidecar '{pattern}'",
+                        "configured",
                     )
                 )
+    line = command_line(spec)
+    if line:
+        does = known_sidecars.what_command_does(line)
+        if does is not None:
+            found.append(Evidence(Weight.COMMAND, f"command {does[0]}", "command", kind=does[1]))
+        elif (forever := known_sidecars.loops_forever(line)) is not None:
+            found.append(Evidence(Weight.NAME, f"command {forever}", "loop"))
+    if name:
+        known = known_sidecars.known_by_name(name)
+        if known is not None:
+            found.append(_name_evidence(f"name is a known sidecar ({known.title})", known))
         matched = known_sidecars.name_pattern(name)
         if matched is not None:
             found.append(
-                Evidence(MEDIUM, f"name matches '{matched[0]}'", matched[1], source="name")
+                Evidence(
+                    Weight.NAME,
+                    f"name matches '{matched[0]}'",
+                    "name",
+                    kind=None if matched[1] in known_sidecars.FILE_EXCHANGE_KINDS else matched[1],
+                )
             )
-    line = command_line(spec)
-    if line:
-        forever = known_sidecars.runs_forever(line)
-        if forever is not None:
-            found.append(Evidence(MEDIUM, f"command {forever[0]}", forever[1], source="command"))
     if image and known_sidecars.is_reverse_proxy_image(image):
         found.append(
             Evidence(
-                WEAK, "reverse-proxy image next to an application", "network-proxy", source="image"
+                Weight.NAME,
+                "reverse-proxy image next to an application",
+                "proxy-image",
+                kind="network-proxy",
             )
         )
-    found.sort(key=lambda e: -e.strength)
+    found.sort(key=lambda e: -e.weight)
     return found
+
+
+def _name_evidence(reason: str, known: known_sidecars.KnownSidecar) -> Evidence:
+    """A catalogued name: its category, except a file-exchange one, which needs more than a name."""
+    if known.kind in known_sidecars.FILE_EXCHANGE_KINDS:
+        return Evidence(Weight.NAME, reason, "known-name")
+    return Evidence(Weight.NAME, reason, "known-name", kind=known.kind, title=known.title)
+
+
+def looks_like_sidecar(spec: Mapping[str, Any]) -> list[Evidence]:
+    """The evidence that a container is meant to keep running beside the app, heaviest first."""
+    return [e for e in sidecar_evidence(spec) if e.source != "proxy-image"]
 
 
 def command_line(spec: Mapping[str, Any]) -> str:
@@ -169,20 +195,49 @@ def _object_metadata(workload: Workload) -> Mapping[str, Any]:
     return meta if isinstance(meta, dict) else {}
 
 
-def identity_match(spec: Mapping[str, Any], identities: Sequence[str]) -> str | None:
-    """Why a container looks like the application itself, if it does."""
+def identity_match(
+    spec: Mapping[str, Any], identities: Sequence[str], shared_images: Sequence[str] = ()
+) -> str | None:
+    """Why a container looks like the application itself, if it does.
+
+    Its name, then its ports' names, then its image — unless another container
+    runs the same image (a Redis master and its sentinel), which then tells
+    nothing apart.
+    """
     name = spec.get("name")
     image = spec.get("image")
     candidates: list[tuple[str, str]] = []
     if isinstance(name, str) and name:
         candidates.append(("name", name.lower()))
+    ports = spec.get("ports")
+    if isinstance(ports, list):
+        candidates.extend(
+            ("port name", p["name"].lower())
+            for p in ports
+            if isinstance(p, dict) and isinstance(p.get("name"), str) and p["name"]
+        )
     if isinstance(image, str) and image:
-        candidates.append(("image", known_sidecars.image_repository(image).rsplit("/", 1)[-1]))
+        repo = known_sidecars.image_repository(image)
+        if repo not in shared_images:
+            candidates.append(("image", repo.rsplit("/", 1)[-1]))
     for what, value in candidates:
         for ident in identities:
-            if value == ident or ident.startswith(value + "-") or ident.endswith("-" + value):
+            if value == ident or (
+                what != "port name"  # ports are named for protocols: only a whole name counts
+                and (ident.startswith(value + "-") or ident.endswith("-" + value))
+            ):
                 return f"{what} '{value}' matches the workload's name or app label '{ident}'"
     return None
+
+
+def _shared_images(specs: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Image repositories run by more than one of these containers."""
+    repos = [
+        known_sidecars.image_repository(s["image"])
+        for s in specs
+        if isinstance(s.get("image"), str)
+    ]
+    return sorted({r for r in repos if repos.count(r) > 1})
 
 
 @dataclass(frozen=True)
@@ -229,53 +284,46 @@ def classify_containers(
     """Assign a role to every container of ``workload``, in list order."""
     for entry in _entries(workload, "initContainers"):
         c = entry.spec
-        evidence = sidecar_evidence(c, extra)
-        kind, title = _category(evidence)
+        found = sidecar_evidence(c, extra)
         if c.get("restartPolicy") == "Always":
-            yield _view(
-                entry,
-                "initContainers",
-                Role.NATIVE_SIDECAR,
-                ("initContainers entry with restartPolicy: Always",),
-                kind,
-                title,
+            why = _fact(
+                "initContainers entry with restartPolicy: Always", Role.NATIVE_SIDECAR, "position"
             )
+            yield _view(entry, Role.NATIVE_SIDECAR, (why,), found, _category(found))
         else:
-            yield _view(
-                entry,
-                "initContainers",
+            why = _fact(
+                "initContainers entry without restartPolicy: Always: runs to completion "
+                "before the app starts",
                 Role.INIT,
-                (
-                    "initContainers entry without restartPolicy: Always: runs to completion "
-                    "before the app starts",
-                ),
-                None,
-                None,
+                "position",
             )
+            yield _view(entry, Role.INIT, (why,), found, (None, None))
     yield from _classify_regular(workload, extra)
     for entry in _entries(workload, "ephemeralContainers"):
-        yield _view(
-            entry,
-            "ephemeralContainers",
-            Role.EPHEMERAL,
-            ("ephemeralContainers entry (debugging)",),
-            None,
-            None,
-        )
+        why = _fact("ephemeralContainers entry (debugging)", Role.EPHEMERAL, "position")
+        yield _view(entry, Role.EPHEMERAL, (why,), (), (None, None))
 
 
-def _defined_role(workload: Workload, entry: _Entry) -> tuple[Role, str] | None:
-    """The role a container has by definition of its resource, with the evidence."""
+def _fact(reason: str, role: Role, source: str) -> Evidence:
+    """A role fixed by where the container is listed or by its resource's definition."""
+    return Evidence(Weight.DEFINITION, reason, source, suggests=role)
+
+
+def _defined_role(workload: Workload, entry: _Entry) -> Evidence | None:
+    """The role a container has by definition of its resource, as evidence."""
     kind = workload.kind
     if entry.source.role is not None:
-        return entry.source.role, entry.source.why
+        return _fact(entry.source.why, entry.source.role, "definition")
     if entry.name in kind.main_names:
-        return Role.MAIN, f"the {kind.kind} operator's main container '{entry.name}'"
+        return _fact(
+            f"the {kind.kind} operator's main container '{entry.name}'", Role.MAIN, "definition"
+        )
     if entry.name in kind.patched_names:
-        return (
-            Role.SIDECAR,
+        return _fact(
             f"the {kind.kind} operator generates '{entry.name}' next to its main container; "
             "this entry patches it",
+            Role.SIDECAR,
+            "definition",
         )
     return None
 
@@ -285,101 +333,153 @@ def _classify_regular(workload: Workload, extra: SidecarPatterns) -> Iterator[Co
     evidence = {e.index: sidecar_evidence(e.spec, extra) for e in listed}
     if workload.kind.injects_sidecars:
         for e in listed:
-            kind, title = _category(evidence[e.index])
-            reason = f"{workload.ref.kind} containers are injected into other pods as sidecars"
-            yield _view(e, "containers", Role.SIDECAR, (reason,), kind, title)
+            why = _fact(
+                f"{workload.ref.kind} containers are injected into other pods as sidecars",
+                Role.SIDECAR,
+                "definition",
+            )
+            yield _view(e, Role.SIDECAR, (why,), evidence[e.index], _category(evidence[e.index]))
         return
     defined = {e.index: d for e in listed if (d := _defined_role(workload, e)) is not None}
     entries = [(e.index, e.spec) for e in listed if e.index not in defined]
-    main: int | None = None
-    main_reason = ""
     # The resource names its main container (or the operator always adds one): the rest
     # are judged next to it, never elected main by position or elimination.
     main_known = bool(workload.kind.main_names) or any(
-        role is Role.MAIN for role, _ in defined.values()
+        d.suggests is Role.MAIN for d in defined.values()
     )
-    names = {c.get("name"): i for i, c in entries if isinstance(c.get("name"), str)}
-    annotated = workload.annotations.get(DEFAULT_CONTAINER_ANNOTATION)
-    if main_known or not entries:
-        pass
-    elif isinstance(annotated, str) and annotated in names:
-        main, main_reason = (
-            names[annotated],
-            f"named by the {DEFAULT_CONTAINER_ANNOTATION} annotation",
-        )
-    elif len(entries) == 1:
-        main, main_reason = entries[0][0], "the only entry in containers[]"
-    else:
-        identities = identity_names(workload)
-        matched = []
-        for i, c in entries:
-            why = identity_match(c, identities)
-            if why and not _is_injected(c):
-                matched.append((i, why))
-        if len(matched) == 1:
-            main, main_reason = matched[0]
-        else:
-            main, main_reason = _by_elimination(entries, evidence)
+    mains: dict[int, Evidence] = {} if main_known else _elect_mains(workload, entries, evidence)
     for e in listed:
         i = e.index
         found = evidence[i]
-        kind, title = _category(found)
         if i in defined:
-            role, why = defined[i]
-            if role is Role.MAIN:
-                kind, title = None, None
-            yield _view(e, "containers", role, (why,), kind, title)
+            why = defined[i]
+            category = (None, None) if why.suggests is Role.MAIN else _category(found)
+            yield _view(e, why.suggests, (why,), found, category)
             continue
-        if i == main:
-            yield _view(e, "containers", Role.MAIN, (main_reason,), None, None)
+        if i in mains:
+            yield _view(e, Role.MAIN, (mains[i],), found, (None, None))
             continue
-        # Next to a known main any evidence counts; without one only decisive evidence.
-        usable = [ev for ev in found if main is not None or main_known or ev.decisive]
+        # Next to a main container any evidence counts; without one only decisive evidence.
+        beside_main = bool(mains) or main_known
+        usable = tuple(ev for ev in found if beside_main or is_decisive(ev))
+        if not usable and (
+            helper := _same_image_as_main(e, [x for x in listed if x.index in mains])
+        ):
+            usable = (helper,)
         if usable:
-            yield _view(
-                e,
-                "containers",
-                Role.SIDECAR,
-                tuple(ev.reason for ev in usable),
-                kind,
-                title,
-            )
+            yield _view(e, Role.SIDECAR, usable, found, _category(found))
         else:
-            why = (
+            text = (
                 "no sidecar evidence, and another container is main"
-                if main is not None or main_known
+                if beside_main
                 else "the evidence does not decide between main and sidecar"
             )
-            yield _view(e, "containers", Role.UNKNOWN, (why,), None, None)
+            why = Evidence(Weight.INFERRED, text, "elimination", suggests=Role.UNKNOWN)
+            yield _view(e, Role.UNKNOWN, (why,), found, (None, None))
+
+
+def _same_image_as_main(entry: _Entry, mains: Sequence[_Entry]) -> Evidence | None:
+    """A container running a main container's image under another name: a helper process of
+    the same application (a Redis sentinel beside its server)."""
+    image = entry.spec.get("image")
+    if not isinstance(image, str) or not image:
+        return None
+    repo = known_sidecars.image_repository(image)
+    for main in mains:
+        other = main.spec.get("image")
+        if isinstance(other, str) and known_sidecars.image_repository(other) == repo:
+            return Evidence(
+                Weight.NAME,
+                f"runs the main container's image ('{repo}') under another name: a helper "
+                "process of the same application",
+                "shared-image",
+            )
+    return None
+
+
+def _elect_mains(
+    workload: Workload,
+    entries: list[tuple[int, dict[str, Any]]],
+    evidence: Mapping[int, list[Evidence]],
+) -> dict[int, Evidence]:
+    """The main containers among ``entries``, each with the evidence that elects it."""
+    if not entries:
+        return {}
+    names = {c.get("name"): i for i, c in entries if isinstance(c.get("name"), str)}
+    annotated = workload.annotations.get(DEFAULT_CONTAINER_ANNOTATION)
+    if isinstance(annotated, str) and annotated in names:
+        i = names[annotated]
+        image = next((e for e in evidence[i] if e.weight >= Weight.IMAGE), None)
+        others = [j for j, _ in entries if j != i]
+        # A catalogued image outweighs the annotation, unless every container runs one.
+        if image is None or all(any(e.weight >= Weight.IMAGE for e in evidence[j]) for j in others):
+            why = f"named by the {DEFAULT_CONTAINER_ANNOTATION} annotation"
+            return {i: Evidence(Weight.ANNOTATION, why, "annotation", suggests=Role.MAIN)}
+    if len(entries) == 1:
+        why = "the only entry in containers[]"
+        return {entries[0][0]: Evidence(Weight.DEFINITION, why, "position", suggests=Role.MAIN)}
+    identities = identity_names(workload)
+    shared = _shared_images([c for _, c in entries])
+    matched = [
+        (i, reason)
+        for i, c in entries
+        if (reason := identity_match(c, identities, shared)) and not _is_injected(c)
+    ]
+    if len(matched) == 1:
+        i, reason = matched[0]
+        return {i: Evidence(Weight.NAME, reason, "identity", suggests=Role.MAIN)}
+    return _by_elimination(entries, evidence)
 
 
 def _by_elimination(
-    entries: list[tuple[int, dict[str, Any]]], evidence: dict[int, list[Evidence]]
-) -> tuple[int | None, str]:
-    """The one container left when every other is decisively a sidecar.
+    entries: list[tuple[int, dict[str, Any]]], evidence: Mapping[int, list[Evidence]]
+) -> dict[int, Evidence]:
+    """The containers left when every other one is decisively a sidecar.
 
-    First: the only container with no sidecar evidence, when all others show
-    decisive evidence (a catalogued sidecar, or a command that never exits).
-    Then: the only container without catalogued evidence, when all others are
-    catalogued — so an app whose loop looks endless still beats a Fluentd agent.
+    In turn: the only container with no sidecar evidence, when every other one
+    shows decisive evidence or an endless loop (next to an evident app, a loop
+    counts); several containers with no sidecar evidence, when every other one
+    shows decisive evidence; the only container whose sole evidence is an
+    endless loop, when every other one is decisive (the docs' counter app
+    loops forever beside its log streamers); the only container that is not
+    catalogued, when every other one is.
     """
 
     def decisive(i: int) -> bool:
-        return any(e.decisive for e in evidence[i])
+        return any(is_decisive(e) for e in evidence[i])
 
-    def catalogued(i: int) -> bool:
-        return any(e.strength >= STRONG for e in evidence[i])
+    def only(i: int, sources: frozenset[str]) -> bool:
+        return all(e.source in sources for e in evidence[i])
 
-    plain = [i for i, _ in entries if not any(e.strength >= MEDIUM for e in evidence[i])]
-    if len(plain) == 1 and all(decisive(i) for i, _ in entries if i != plain[0]):
-        return plain[0], "the only entry in containers[] with no sidecar evidence"
-    uncatalogued = [i for i, _ in entries if not catalogued(i)]
-    if len(uncatalogued) == 1 and len(entries) > 1:
-        return (
-            uncatalogued[0],
+    def elected(indices: list[int], text: str) -> dict[int, Evidence]:
+        return {
+            i: Evidence(Weight.INFERRED, text, "elimination", suggests=Role.MAIN) for i in indices
+        }
+
+    plain = [i for i, _ in entries if only(i, frozenset({"proxy-image"}))]
+    rest = [i for i, _ in entries if i not in plain]
+    if len(plain) == 1 and all(decisive(i) or only(i, frozenset({"loop"})) for i in rest):
+        return elected(plain, "the only entry in containers[] with no sidecar evidence")
+    if len(plain) > 1 and rest and all(decisive(i) for i in rest):
+        return elected(
+            plain,
+            "one of the entries in containers[] with no sidecar evidence; every other one is "
+            "decisively a sidecar",
+        )
+    looping = [i for i, _ in entries if only(i, frozenset({"proxy-image", "loop"}))]
+    if len(looping) == 1 and all(decisive(i) for i, _ in entries if i != looping[0]):
+        return elected(
+            looping,
+            "the only entry in containers[] whose one sign is an endless loop; every other one "
+            "ships, proxies, syncs or is catalogued",
+        )
+    uncatalogued = [i for i, _ in entries if not any(is_catalogued(e) for e in evidence[i])]
+    if len(uncatalogued) == 1:
+        return elected(
+            uncatalogued,
             "the only entry in containers[] that is not a known sidecar; every other one is",
         )
-    return None, ""
+    return {}
 
 
 def _is_injected(spec: Mapping[str, Any]) -> bool:
@@ -388,7 +488,8 @@ def _is_injected(spec: Mapping[str, Any]) -> bool:
     return bool(entry and entry.injected)
 
 
-def _category(evidence: list[Evidence]) -> tuple[str | None, str | None]:
+def _category(evidence: Sequence[Evidence]) -> tuple[str | None, str | None]:
+    """The category and catalogue entry of the heaviest evidence that names them."""
     kind = next((e.kind for e in evidence if e.kind), None)
     title = next((e.title for e in evidence if e.title), None)
     return kind, title
@@ -396,20 +497,21 @@ def _category(evidence: list[Evidence]) -> tuple[str | None, str | None]:
 
 def _view(
     entry: _Entry,
-    list_key: str,
     role: Role,
-    reasons: tuple[str, ...],
-    kind: str | None,
-    title: str | None,
+    used: tuple[Evidence, ...],
+    found: Sequence[Evidence],
+    category: tuple[str | None, str | None],
 ) -> ContainerView:
+    """The container with its role, the evidence that decided it, then the rest weighed."""
     return ContainerView(
         name=entry.name or "",
-        list_key=list_key,
+        list_key=entry.source.pod_list,
         index=entry.index,
         pointer=entry.pointer,
         spec=entry.spec,
         role=role,
-        reasons=reasons,
-        sidecar_kind=kind,
-        sidecar_title=title,
+        reasons=tuple(e.reason for e in used),
+        sidecar_kind=category[0],
+        sidecar_title=category[1],
+        evidence=(*used, *(e for e in found if e not in used)),
     )

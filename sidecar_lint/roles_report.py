@@ -11,6 +11,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from sidecar_lint.loading import iter_documents, load_bytes
+from sidecar_lint.model import Evidence
 from sidecar_lint.pointers import format_pointer
 from sidecar_lint.workload import iter_workloads
 
@@ -49,6 +50,7 @@ def show_roles(inputs: Inputs, limits: Limits, as_json: bool) -> tuple[list[str]
                                 "role": c.role.value,
                                 "sidecarKind": c.sidecar_kind,
                                 "reasons": list(c.reasons),
+                                "evidence": [_evidence(e, c.reasons) for e in c.evidence],
                             }
                             for c in w.containers
                         ],
@@ -66,5 +68,23 @@ def show_roles(inputs: Inputs, limits: Limits, as_json: bool) -> tuple[list[str]
             where = f"{c['list']}[{c['index']}]"
             kind = f" ({c['sidecarKind']})" if c["sidecarKind"] else ""
             lines.append(f"  {where:<18} {c['name']:<24} {c['role']}{kind}")
-            lines.extend(f"  {'':<18} {'':<24}   - {reason}" for reason in c["reasons"])
+            lines.extend(f"  {'':<18} {'':<24}   - {_line(e)}" for e in c["evidence"])
     return lines, errors
+
+
+def _evidence(evidence: Evidence, reasons: tuple[str, ...]) -> dict[str, Any]:
+    """One piece of evidence; ``decides`` when the role rests on it, not just weighed."""
+    return {
+        "reason": evidence.reason,
+        "source": evidence.source,
+        "weight": int(evidence.weight),
+        "weightName": str(evidence.weight),
+        "suggests": evidence.suggests.value,
+        "decides": evidence.reason in reasons,
+    }
+
+
+def _line(evidence: dict[str, Any]) -> str:
+    """``command tails a file ('tail -f')  (weight 2, command)``; set-aside evidence says so."""
+    aside = "" if evidence["decides"] else "weighed, not deciding: "
+    return f"{aside}{evidence['reason']}  (weight {evidence['weight']}, {evidence['source']})"

@@ -16,7 +16,7 @@ from sidecar_lint.checks.registry import CheckContext, CheckOptions, check
 from sidecar_lint.feature_gates import SIDECAR_CONTAINERS
 from sidecar_lint.model import ContainerView, Role, Violation, Workload
 from sidecar_lint.pointers import format_pointer
-from sidecar_lint.roles import MEDIUM, sidecar_evidence
+from sidecar_lint.roles import looks_like_sidecar
 
 #: Keys the API forbids on plain init containers, in the order it checks them.
 SIDECAR_ONLY_FIELDS = ("lifecycle", "livenessProbe", "readinessProbe", "startupProbe")
@@ -43,7 +43,7 @@ def probe_on_init_container(workload: Workload, ctx: CheckContext) -> Iterator[V
 
 def _advice(c: ContainerView, key: str, options: CheckOptions) -> str:
     """Sidecar or not: what to change, for the target cluster."""
-    looks_like = [e for e in sidecar_evidence(c.spec) if e.strength >= MEDIUM]
+    looks_like = looks_like_sidecar(c.spec)
     why = f" ({looks_like[0].reason})" if looks_like else ""
     sidecar = _sidecar_advice(options)
     if looks_like:

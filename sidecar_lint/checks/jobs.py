@@ -113,7 +113,8 @@ def _message(
         why = next((r for r in sidecar.reasons if r.startswith("command ")), None)
         if why is not None:
             what += f", which {why.removeprefix('command ')},"
-    after = f"after {_names(mains)} finishes" if mains else "after the work is done"
+    verb = "finishes" if len(mains) == 1 else "finish"
+    after = f"after {_names(mains)} {verb}" if mains else "after the work is done"
     kind = workload.ref.kind or "pod"
     subject = "the Job" if kind in ("Job", "CronJob") else f"the {kind}"
     consequence = f"{subject} stays active"
