@@ -7,7 +7,10 @@ settings (rules, severities, parameters, Kubernetes version and feature
 gates, overrides, sidecar patterns, limits), the bytes of every rule file, and the working
 directory (reported paths and override globs are relative to it). Inside,
 each file's entry is keyed by its reported path and holds the BLAKE2b digest
-of its content: a file whose bytes changed is linted again.
+of its content and the digest of the run's cluster objects (Namespaces,
+SidecarSets and Services in any input, which change what a pod's findings
+are): a file whose bytes changed, or a run whose cluster objects did, lints
+it again.
 
 The cache lives outside the linted tree (``--cache-dir``,
 ``$SIDECAR_LINT_CACHE_DIR``, ``$XDG_CACHE_HOME/sidecar-lint`` or
@@ -150,6 +153,9 @@ class Cache:
         self.entries: dict[str, Any] = self._read()
         self.changed = False
         self.hits = 0
+        #: The digest of the run's cluster objects (Namespaces, SidecarSets, Services in
+        #: any input): a file's findings depend on them, so an entry counts only under the same.
+        self.context = ""
 
     def _read(self) -> dict[str, Any]:
         try:
@@ -172,7 +178,7 @@ class Cache:
                 raw = handle.read()
         except OSError:
             return None
-        if entry.get("digest") != digest_of(raw):
+        if entry.get("digest") != digest_of(raw) or entry.get("context", "") != self.context:
             return None
         try:
             report = report_from_data(entry)
@@ -193,6 +199,8 @@ class Cache:
             return
         if back != report:
             return  # e.g. a pointer through a date key: not representable, not cached
+        if self.context:
+            data["context"] = self.context
         self.entries[report.path] = data
         self.changed = True
 

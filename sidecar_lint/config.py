@@ -109,6 +109,62 @@ class WorkloadSettings(BaseModel):
         return value
 
 
+def _quantity(value: str) -> str:
+    from sidecar_lint.quantity import quantity_from_manifest
+
+    quantity_from_manifest(value)  # QuantityError is a ValueError
+    return value
+
+
+#: A resource quantity as a manifest writes it (``100m``, ``128Mi``).
+QuantityText = Annotated[str, AfterValidator(_quantity)]
+
+
+class NamespaceSettings(BaseModel):
+    """Labels and annotations of a namespace that no input defines."""
+
+    model_config = _STRICT
+
+    labels: dict[str, str] = Field(default_factory=dict)
+    annotations: dict[str, str] = Field(default_factory=dict)
+
+
+class ResourceSettings(BaseModel):
+    """CPU and memory requests and limits (quantities as a manifest writes them)."""
+
+    model_config = _STRICT
+
+    requests: dict[Literal["cpu", "memory"], QuantityText] = Field(default_factory=dict)
+    limits: dict[Literal["cpu", "memory"], QuantityText] = Field(default_factory=dict)
+
+
+class InjectorConfig(BaseModel):
+    """One sidecar injector in the target cluster, as far as manifests cannot show it."""
+
+    model_config = _STRICT
+
+    installed: StrictBool | None = None
+    native_sidecars: StrictBool | None = Field(default=None, alias="nativeSidecars")
+    version: str | None = None
+    #: The sidecar's resources when no annotation sets them; ``none`` (or ``{}``): none at all.
+    resources: ResourceSettings | None = None
+
+    @field_validator("resources", mode="before")
+    @classmethod
+    def _none_word(cls, value: Any) -> Any:
+        return {} if value == "none" else value
+
+
+class ClusterConfig(BaseModel):
+    """The cluster around the manifests: namespaces defined elsewhere, installed injectors."""
+
+    model_config = _STRICT
+
+    default_namespace: str | None = Field(default=None, alias="defaultNamespace", min_length=1)
+    namespaces: dict[str, NamespaceSettings] = Field(default_factory=dict)
+    injectors: dict[str, InjectorConfig] = Field(default_factory=dict)
+
+
 class Config(BaseModel):
     """Everything a configuration file may say."""
 
@@ -125,6 +181,7 @@ class Config(BaseModel):
     sidecars: SidecarSettings = Field(default_factory=SidecarSettings)
     workloads: list[WorkloadSettings] = Field(default_factory=list)
     rule_paths: list[str] = Field(default_factory=list, alias="rulePaths")
+    cluster: ClusterConfig = Field(default_factory=ClusterConfig)
 
     @field_validator("kubernetes_version", mode="before")
     @classmethod
@@ -535,6 +592,8 @@ _FIELD_ALIASES = {
     "rule_paths": "rulePaths",
     "api_version": "apiVersion",
     "pod_template": "podTemplate",
+    "default_namespace": "defaultNamespace",
+    "native_sidecars": "nativeSidecars",
 }
 
 

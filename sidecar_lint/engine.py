@@ -16,6 +16,12 @@ from pydantic import ValidationError
 
 from sidecar_lint import suppressions
 from sidecar_lint.checks.registry import CheckContext, CheckOptions, CheckSpec, get_check
+from sidecar_lint.cluster import (
+    ClusterContext,
+    ClusterObjects,
+    may_hold_cluster_objects,
+    objects_in,
+)
 from sidecar_lint.document import Document, SourceFile
 from sidecar_lint.findings import Finding, Severity
 from sidecar_lint.loading import LoadedSource, load_source
@@ -67,8 +73,12 @@ class Linter:
         classifier: Classifier | None = None,
         tuning: Mapping[str, RuleTuning] | None = None,
         overrides: Sequence[PathOverride] = (),
+        cluster: ClusterContext | None = None,
     ) -> None:
         self.options = options or CheckOptions()
+        #: The run's cluster objects and the configuration's cluster settings (see
+        #: :meth:`use_objects`); each file adds its own objects while it is linted.
+        self.cluster = cluster or ClusterContext()
         if not self.options.known_rules:  # what suppressions may name, for SL002
             from sidecar_lint.rule_catalogue import builtin_rules
 
@@ -143,6 +153,10 @@ class Linter:
         matched = tuple(i for i, o in enumerate(self.overrides) if matches_any(path, o.globs))
         return self._plan(matched)
 
+    def use_objects(self, objects: ClusterObjects) -> None:
+        """Lint with the cluster objects a run collected from all its inputs."""
+        self.cluster = ClusterContext(objects, self.cluster.settings)
+
     def lint_text(self, text: str, path: str = "<string>") -> list[Finding]:
         """Convenience for tests and examples: lint one in-memory file."""
         return self.lint(load_source(SourceFile(path, text)))
@@ -160,6 +174,9 @@ class Linter:
         self.summary.documents += len({d.index for d in loaded.documents}) + len(loaded.problems)
         directives = _scan(source)
         annotated = suppressions.ANNOTATION in source.text  # once per file, not per document
+        cluster = self.cluster
+        if source.path not in cluster.objects.sources and may_hold_cluster_objects(source.text):
+            cluster = cluster.with_objects(objects_in(loaded.documents))  # standard input
         for rule in plan["source"]:
             findings.extend(self._run(rule, loaded, None, source))
         for doc in loaded.documents:
@@ -168,7 +185,7 @@ class Linter:
             self.summary.objects += 1
             for rule in plan["document"]:
                 findings.extend(self._run(rule, doc, doc, source))
-            workloads = list(iter_workloads(doc, self.kinds, self.classifier))
+            workloads = list(iter_workloads(doc, self.kinds, self.classifier, cluster))
             if annotated:
                 suppressions.add_annotations(
                     directives, doc, [w.template_pointer for w in workloads]

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from enum import Enum, IntEnum
 from typing import Any
 
+from sidecar_lint.cluster import ClusterContext
 from sidecar_lint.document import Document, ObjectRef, Pointer, Span, Target
 from sidecar_lint.findings import Fix, Severity
 
@@ -209,6 +210,9 @@ class Workload:
     spec: Mapping[str, Any]
     metadata: Mapping[str, Any]
     containers: tuple[ContainerView, ...] = field(default_factory=tuple)
+    #: The cluster around the pod: Namespaces, Services and SidecarSets of the run, and the
+    #: configuration's cluster settings.
+    cluster: ClusterContext = field(default_factory=ClusterContext, compare=False, repr=False)
 
     @property
     def ref(self) -> ObjectRef:
@@ -244,6 +248,11 @@ class Workload:
     def spec_at(self, *rest: Any) -> Pointer:
         """A pointer below the pod spec."""
         return (*self.spec_pointer, *rest)
+
+    @property
+    def namespace(self) -> str:
+        """The namespace the pods land in: the object's own, else the configured default."""
+        return self.cluster.namespace_of(self.ref.namespace)
 
 
 #: Assigns roles to the containers of a workload (see :mod:`sidecar_lint.roles`).

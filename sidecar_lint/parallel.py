@@ -19,6 +19,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+from sidecar_lint.cluster import ClusterObjects
 from sidecar_lint.discovery import Input
 from sidecar_lint.engine import Linter
 from sidecar_lint.file_report import FileReport, digest_of
@@ -90,14 +91,15 @@ class _State:
     def __init__(self) -> None:
         self.settings: tuple[Settings, ...] = ()
         self.linters: dict[int, Linter] = {}
+        self.objects = ClusterObjects()
 
 
 _STATE = _State()
 
 
-def _init_worker(settings: tuple[Settings, ...] | None) -> None:
+def _init_worker(settings: tuple[Settings, ...] | None, objects: ClusterObjects) -> None:
     if settings is not None:  # spawn: nothing was inherited, the settings were pickled
-        _STATE.settings, _STATE.linters = settings, {}
+        _STATE.settings, _STATE.linters, _STATE.objects = settings, {}, objects
     _tune_gc()
 
 
@@ -107,6 +109,7 @@ def _lint_path(task: tuple[int, Input, int]) -> tuple[int, FileReport]:
     linter = _STATE.linters.get(profile)
     if linter is None:
         linter = _STATE.linters[profile] = settings.linter()
+        linter.use_objects(_STATE.objects)
     return index, lint_input(item, settings, linter)
 
 
@@ -226,10 +229,10 @@ def _in_pool(
         context = multiprocessing.get_context("fork")
         _STATE.settings = settings  # inherited by the children, linters and all
         _STATE.linters = {i: p.linter for i, p in enumerate(profiles)}
-        initargs: tuple[tuple[Settings, ...] | None] = (None,)
+        initargs: tuple[tuple[Settings, ...] | None, ClusterObjects] = (None, ClusterObjects())
     else:  # pragma: no cover - macOS and Windows unpickle the settings in each worker
         context = multiprocessing.get_context("spawn")
-        initargs = (settings,)
+        initargs = (settings, profiles[0].linter.cluster.objects)
     chunk = max(1, min(16, len(order) // (workers * 8)))
     with context.Pool(workers, initializer=_init_worker, initargs=initargs) as pool:
         yield from pool.imap_unordered(_lint_path, order, chunksize=chunk)

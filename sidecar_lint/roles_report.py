@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+from sidecar_lint.cluster import objects_in
 from sidecar_lint.loading import iter_documents, load_bytes
 from sidecar_lint.model import Evidence
 from sidecar_lint.pointers import format_pointer
@@ -22,8 +23,10 @@ if TYPE_CHECKING:
 
 def show_roles(inputs: Inputs, limits: Limits, as_json: bool) -> tuple[list[str], list[str]]:
     """The report's lines (JSON or text), and the inputs that could not be read."""
+    from sidecar_lint.cluster_scan import collect_objects
     from sidecar_lint.parallel import read_input
 
+    objects = collect_objects(inputs.items, limits)
     errors: list[str] = []
     report: list[dict[str, Any]] = []
     for position, item in enumerate(inputs.items):
@@ -32,8 +35,12 @@ def show_roles(inputs: Inputs, limits: Limits, as_json: bool) -> tuple[list[str]
             errors.append(raw)
             continue
         linter = inputs.linter_of(position)
-        for doc in iter_documents(load_bytes(item.path, raw, limits)):
-            for w in iter_workloads(doc, linter.kinds, linter.classifier):
+        loaded = load_bytes(item.path, raw, limits)
+        cluster = linter.cluster.with_objects(objects)
+        if item.path not in objects.sources:  # standard input
+            cluster = cluster.with_objects(objects_in(loaded.documents))
+        for doc in iter_documents(loaded):
+            for w in iter_workloads(doc, linter.kinds, linter.classifier, cluster):
                 span, _ = doc.locate(w.template_pointer)
                 report.append(
                     {

@@ -282,6 +282,7 @@ def lint(request: RunRequest, inputs: Inputs) -> LintRun:
     from sidecar_lint.parallel import lint_inputs, tune_gc
 
     tune_gc()
+    use_cluster_objects(inputs, request.settings)
     result = RunResult()
     found: list[Finding] = []
     lines: dict[str, dict[int, str]] = {}
@@ -313,6 +314,21 @@ def lint(request: RunRequest, inputs: Inputs) -> LintRun:
     summary.suppressed = len(result.suppressed)
     result.summary = summary
     return LintRun(result, lines, objects, inputs.rules(), identity)
+
+
+def use_cluster_objects(inputs: Inputs, settings: Settings) -> None:
+    """Collect the run's Namespaces, Services and SidecarSets before any file is linted.
+
+    Every profile's linter sees them, and every cached result is tied to them.
+    """
+    from sidecar_lint.cluster_scan import collect_objects
+
+    objects = collect_objects(inputs.items, settings.limits)
+    digest = objects.digest()
+    for profile in inputs.profiles:
+        profile.linter.use_objects(objects)
+        if profile.cache is not None:
+            profile.cache.context = digest
 
 
 def repo_identity(paths: RepoPaths) -> Callable[[Finding], str]:

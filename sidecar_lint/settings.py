@@ -17,6 +17,14 @@ from pathlib import Path
 from typing import Any
 
 from sidecar_lint.checks.registry import CheckOptions
+from sidecar_lint.cluster import (
+    DEFAULT_NAMESPACE,
+    ClusterContext,
+    ClusterSettings,
+    InjectorSettings,
+    NamespaceFacts,
+    Origin,
+)
 from sidecar_lint.config import (
     ConfigError,
     ConfigFinder,
@@ -79,6 +87,8 @@ class Settings:
     limits: Limits = DEFAULT_LIMITS
     #: Gates set explicitly (file, then flags); the others take the version's default.
     feature_gates: Mapping[str, bool] = field(default_factory=dict)
+    #: The configuration's ``cluster:`` section (namespaces elsewhere, injectors).
+    cluster: ClusterSettings = field(default_factory=ClusterSettings)
 
     def effective_gates(self) -> dict[str, bool]:
         """Every gate of the target version with the value the rules use."""
@@ -119,6 +129,7 @@ class Settings:
                 classifier=classifier,
                 tuning=self.tuning,
                 overrides=self.overrides,
+                cluster=ClusterContext(settings=self.cluster),
             )
         except CatalogueError as err:
             raise ConfigError(f"{self._where()}: {err}") from err
@@ -178,12 +189,83 @@ class Settings:
             ],
             "ruleDirectories": [str(p) for p in self.loaded.rule_dirs()],
             "reportUnusedIgnores": self.report_unused_ignores,
+            "cluster": _cluster_dict(self.cluster),
             "limits": {
                 "maxFileBytes": self.limits.max_file_bytes,
                 "maxDocuments": self.limits.max_documents,
                 "maxDepth": self.limits.max_depth,
             },
         }
+
+
+def _cluster_dict(cluster: ClusterSettings) -> dict[str, Any]:
+    return {
+        "defaultNamespace": cluster.default_namespace,
+        "namespaces": {
+            ns.name: {"labels": dict(ns.labels), "annotations": dict(ns.annotations)}
+            for ns in cluster.namespaces
+        },
+        "injectors": {
+            name: {
+                "installed": i.installed,
+                "nativeSidecars": i.native_sidecars,
+                "version": i.version,
+                "resources": None
+                if i.resources is None
+                else {k: dict(v) for k, v in i.resources.items()} or "none",
+            }
+            for name, i in cluster.injectors.items()
+        },
+    }
+
+
+def _cluster_settings(loaded: LoadedConfig) -> ClusterSettings:
+    """The ``cluster:`` section as the model's records, each entry with its position."""
+    cfg = loaded.config.cluster
+    name = loaded.name
+    locate = loaded.locate
+
+    def origin(pointer: Pointer) -> Origin:
+        position = locate.position(pointer) if locate is not None else None
+        return Origin(name, position[0] if position else 1)
+
+    namespaces = tuple(
+        NamespaceFacts(
+            ns,
+            {"kubernetes.io/metadata.name": ns, **entry.labels},
+            dict(entry.annotations),
+            origin(("cluster", "namespaces", ns)),
+            {
+                (section, key): origin(("cluster", "namespaces", ns, section, key))
+                for section, values in (
+                    ("labels", entry.labels),
+                    ("annotations", entry.annotations),
+                )
+                for key in values
+            },
+        )
+        for ns, entry in cfg.namespaces.items()
+    )
+    injectors = {
+        key: InjectorSettings(
+            installed=entry.installed,
+            native_sidecars=entry.native_sidecars,
+            version=entry.version,
+            resources=None
+            if entry.resources is None
+            else {
+                section: {str(k): v for k, v in values.items()}
+                for section, values in (
+                    ("requests", entry.resources.requests),
+                    ("limits", entry.resources.limits),
+                )
+                if values
+            },
+            origin=origin(("cluster", "injectors", key)),
+        )
+        for key, entry in cfg.injectors.items()
+    }
+    return ClusterSettings(cfg.default_namespace or DEFAULT_NAMESPACE, namespaces, injectors)
 
 
 def _tuning_dict(t: RuleTuning) -> dict[str, Any]:
@@ -280,6 +362,7 @@ def resolve_settings(loaded: LoadedConfig, flags: FlagValues) -> Settings:
         report_unused_ignores=flags.report_unused_ignores,
         limits=flags.limits,
         feature_gates=gates,
+        cluster=_cluster_settings(loaded),
     )
 
 

@@ -15,6 +15,7 @@ from dataclasses import replace
 from functools import cache
 from typing import Any
 
+from sidecar_lint.cluster import ClusterContext
 from sidecar_lint.document import Document, Pointer
 from sidecar_lint.model import (
     Classifier,
@@ -413,6 +414,7 @@ def iter_workloads(
     document: Document,
     kinds: Sequence[WorkloadKind] = BUILTIN_KINDS,
     classifier: Classifier | None = None,
+    cluster: ClusterContext | None = None,
 ) -> Iterator[Workload]:
     """Every pod template in ``document`` as a :class:`Workload` with roles assigned.
 
@@ -442,6 +444,7 @@ def iter_workloads(
                 spec_pointer=template_pointer if entry.pod_spec else (*template_pointer, "spec"),
                 spec=spec,
                 metadata=metadata if isinstance(metadata, dict) else {},
+                cluster=cluster if cluster is not None else ClusterContext(),
             )
             workload = replace(bare, containers=tuple(classify(bare)))
             if entry.containers and not workload.containers:

@@ -10,7 +10,8 @@ Layers, lowest first (a module may import its own layer and those below)::
                and paths (repository-relative paths and globs; imports nothing)
     loading    YAML/JSON to documents with positions (the loading package, used
                through its face, sidecar_lint.loading, by every other module)
-    model      what a pod template is: the records (model), finding pod templates
+    model      what a pod template is: the records (model), the cluster around it
+               (cluster: namespaces, services, SidecarSets), finding pod templates
                (workload, jsonpath), classifying containers (roles,
                known_sidecars), and suppression directives (suppressions)
     checks     the rules' checks, their registry and shared helpers
@@ -19,7 +20,8 @@ Layers, lowest first (a module may import its own layer and those below)::
                its keys sit), settings, discovery,
                changes, file_report (one file's results), cache, parallel,
                shards, baseline, report_context (what reports print besides
-               the findings), run (the pipeline from request to result), and
+               the findings), run (the pipeline from request to result),
+               cluster_scan (the run's cluster objects, before linting), and
                roles_report (--show-roles)
     reporters  turning a run's findings into text, JSON, SARIF, ...
     cli        the command line (cli, its flags in cli_parser, __main__) and
@@ -71,6 +73,7 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
         frozenset(
             {
                 "sidecar_lint.model",
+                "sidecar_lint.cluster",
                 "sidecar_lint.workload",
                 "sidecar_lint.jsonpath",
                 "sidecar_lint.roles",
@@ -98,6 +101,7 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
                 "sidecar_lint.parallel",
                 "sidecar_lint.run",
                 "sidecar_lint.roles_report",
+                "sidecar_lint.cluster_scan",
                 "sidecar_lint.shards",
                 "sidecar_lint.baseline",
                 "sidecar_lint.report_context",
