@@ -97,9 +97,12 @@ class _State:
 _STATE = _State()
 
 
-def _init_worker(settings: tuple[Settings, ...] | None, objects: ClusterObjects) -> None:
+def _init_worker(
+    settings: tuple[Settings, ...] | None, objects: ClusterObjects | None = None
+) -> None:
     if settings is not None:  # spawn: nothing was inherited, the settings were pickled
-        _STATE.settings, _STATE.linters, _STATE.objects = settings, {}, objects
+        _STATE.settings, _STATE.linters = settings, {}
+        _STATE.objects = objects or ClusterObjects()
     _tune_gc()
 
 
