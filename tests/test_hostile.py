@@ -242,8 +242,8 @@ CORPUS: dict[str, Expect] = {
     ),
     "helm-parses.yaml": Expect(
         must=(
-            ("SL001", 4, 10, "unrendered Helm/Go template: '{{ ... }}' was read as a YAML mapping"),
-            ("SL001", 11, 41, HELM),
+            ("SL003", 4, 10, "unrendered Helm/Go template: '{{ ... }}' was read as a YAML mapping"),
+            ("SL003", 11, 41, HELM),
         )
     ),
     "helm-control-first.yaml": Expect(must=(("SL001", 1, None, ""),)),
