@@ -108,6 +108,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             say(err, message, "error")
         return EXIT_ERROR if errors else EXIT_OK
     done = lint(request, inputs)
+    for note in done.notes:  # files named explicitly that are not manifests
+        say(err, note, "note")
     unwritten = write_baseline(request, done, err)
     for message in done.result.errors:  # paths that could not be read: always on stderr
         say(err, message)

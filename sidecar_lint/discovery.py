@@ -4,7 +4,9 @@ Directories are walked recursively for ``*.yaml``, ``*.yml`` and ``*.json``,
 skipping hidden directories, never looping on symlinks, and honouring
 ``.gitignore`` when the directory is inside a git work tree (git itself is
 asked, so nested ignore files, negations and global excludes all count).
-A file named explicitly is always linted, whatever its name.
+A file named explicitly is always linted, whatever its name. A walked file
+that turns out not to be a manifest (see :mod:`sidecar_lint.loading.not_manifest`)
+is passed over, as one without objects is; named, it gets a note.
 
 Nothing is dropped without a word: a path on the command line that does not
 exist becomes an input that reports "does not exist" (exit 2, after every
@@ -46,6 +48,8 @@ class Input:
     problem: str | None = None
     #: Standard input that must hold some YAML content (the command line without --allow-empty).
     require_content: bool = False
+    #: Found by walking a directory, not named: a file there that is no manifest is passed over.
+    walked: bool = False
 
     def unreadable(self) -> str | None:
         """The line to report instead of linting, when discovery already knows it."""
@@ -131,7 +135,7 @@ def discover(
             is_dir = False  # a dangling or looping link, a denied lookup: reading says which
         if is_dir:
             for file, problem in _walk(path, patterns, notes):
-                found.setdefault(_key(file), Input(_display(file), problem=problem))
+                found.setdefault(_key(file), Input(_display(file), problem=problem, walked=True))
         else:  # named explicitly: read whatever it is (a pipe, /dev/stdin...)
             found.setdefault(_key(path), Input(_display(path)))
     inputs = list(found.values())

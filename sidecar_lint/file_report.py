@@ -27,6 +27,7 @@ class FileReport:
     lines: dict[int, str] = field(default_factory=dict)  # lines the text report quotes
     objects: list[tuple[int, ObjectRef]] = field(default_factory=list)  # for JUnit
     digest: str | None = None  # content hash, for the cache
+    note: str | None = None  # why the file was not linted (not a manifest)
 
 
 def digest_of(raw: bytes) -> str:
@@ -44,6 +45,7 @@ def report_to_data(report: FileReport) -> dict[str, Any]:
         "lines": [[n, text] for n, text in sorted(report.lines.items())],
         "objects": [[i, o.api_version, o.kind, o.namespace, o.name] for i, o in report.objects],
         "digest": report.digest,
+        "note": report.note,
     }
 
 
@@ -57,6 +59,7 @@ def report_from_data(data: dict[str, Any]) -> FileReport:
         lines={int(n): str(text) for n, text in data["lines"]},
         objects=[(int(i), ObjectRef(a, k, ns, n)) for i, a, k, ns, n in data["objects"]],
         digest=data["digest"],
+        note=None if data.get("note") is None else str(data["note"]),
     )
 
 

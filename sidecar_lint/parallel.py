@@ -23,7 +23,7 @@ from sidecar_lint.cluster import ClusterObjects
 from sidecar_lint.discovery import Input
 from sidecar_lint.engine import Linter
 from sidecar_lint.file_report import FileReport, digest_of
-from sidecar_lint.loading import DEFAULT_LIMITS, Limits, load_bytes
+from sidecar_lint.loading import DEFAULT_LIMITS, Limits, load_bytes, not_a_manifest
 from sidecar_lint.results import Summary
 
 if TYPE_CHECKING:
@@ -39,9 +39,17 @@ AUTO_MIN_BYTES = 2_000_000
 def lint_bytes(
     linter: Linter, path: str, raw: bytes, match_path: str, limits: Limits = DEFAULT_LIMITS
 ) -> FileReport:
-    """Lint one file's bytes; the parsed documents are dropped before returning."""
+    """Lint one file's bytes; the parsed documents are dropped before returning.
+
+    A file that is not a manifest at all (see :func:`not_a_manifest`) is not
+    linted: its report carries the reason instead, for the run to pass over
+    or to note.
+    """
     before = replace(linter.summary)
     loaded = load_bytes(path, raw, limits, fast=True)
+    note = not_a_manifest(loaded)
+    if note is not None:
+        return FileReport(path, summary=Summary(files=1), digest=digest_of(raw), note=note)
     findings = linter.lint(loaded, match_path)
     after = linter.summary
     summary = Summary(

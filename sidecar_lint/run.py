@@ -275,6 +275,7 @@ class LintRun:
     objects: list[ObjectEntry]  # every Kubernetes object linted, for JUnit
     rules: tuple[RuleMeta, ...]  # every rule active somewhere in the run
     identity: Callable[[Finding], str] | None = None  # repository-wide fingerprints
+    notes: list[str] = field(default_factory=list)  # named files that are not manifests
 
 
 def lint(request: RunRequest, inputs: Inputs) -> LintRun:
@@ -288,11 +289,14 @@ def lint(request: RunRequest, inputs: Inputs) -> LintRun:
     lines: dict[str, dict[int, str]] = {}
     objects: list[ObjectEntry] = []
     summary = Summary()
+    notes: list[str] = []
     reports = lint_inputs(inputs.items, inputs.profiles, inputs.profile_of, request.jobs)
-    for report in reports:
+    for item, report in zip(inputs.items, reports, strict=True):
         if report.error is not None:
             result.errors.append(report.error)
             continue
+        if report.note is not None and not item.walked:  # a walk passes over it silently
+            notes.append(f"{report.path}: {report.note}")
         found.extend(report.findings)
         if report.lines:
             lines[report.path] = report.lines
@@ -313,7 +317,7 @@ def lint(request: RunRequest, inputs: Inputs) -> LintRun:
     result.suppressed = [f for f in found if f.suppression is not None]
     summary.suppressed = len(result.suppressed)
     result.summary = summary
-    return LintRun(result, lines, objects, inputs.rules(), identity)
+    return LintRun(result, lines, objects, inputs.rules(), identity, notes)
 
 
 def use_cluster_objects(inputs: Inputs, settings: Settings) -> None:

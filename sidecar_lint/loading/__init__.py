@@ -19,7 +19,9 @@ read and where. The modules behind it, one job each:
 * :mod:`~sidecar_lint.loading.fast_read` and
   :mod:`~sidecar_lint.loading.lazy_positions` — the fast first read with
   yaml-rs, and its positions made on demand, exactly the reference read's;
-* :mod:`~sidecar_lint.loading.reading` — bytes to text to one of the reads.
+* :mod:`~sidecar_lint.loading.reading` — bytes to text to one of the reads;
+* :mod:`~sidecar_lint.loading.not_manifest` — whether a file that did not
+  read is a manifest at all.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from sidecar_lint.loading.loaded import (
     ParseProblem,
     iter_documents,
 )
+from sidecar_lint.loading.not_manifest import not_a_manifest
 from sidecar_lint.loading.reading import fast_path_available, load_bytes, load_source
 from sidecar_lint.loading.yaml_stream import RENDER_HINT
 
@@ -46,4 +49,5 @@ __all__ = [
     "iter_documents",
     "load_bytes",
     "load_source",
+    "not_a_manifest",
 ]

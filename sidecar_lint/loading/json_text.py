@@ -145,7 +145,7 @@ def _json_too_deep(text: str, max_depth: int) -> ParseProblem:
         elif char in ("]", "}"):
             depth -= 1
     # Within a raised limit, yet deeper than Python's json reads.
-    return ParseProblem("invalid JSON: nesting too deep to read", 0, 0, 0)
+    return ParseProblem("invalid JSON: nesting too deep to read", 0, 0, 0, syntax=False)
 
 
 #: Characters YAML refuses (tab included: it may not indent); JSON has them only in strings.

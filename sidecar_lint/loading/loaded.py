@@ -37,6 +37,9 @@ class ParseProblem:
     column: int  # 0-based
     document_index: int
     hint: str | None = None
+    #: False when the text was not read at all (a limit, an encoding): only a syntax
+    #: problem lets the file's words tell whether it is a manifest.
+    syntax: bool = True
 
 
 @dataclass
@@ -78,6 +81,7 @@ def too_deep(
         line,
         column,
         index,
+        syntax=False,
     )
 
 
@@ -89,6 +93,7 @@ def too_many(max_documents: int, line: int, column: int, index: int) -> ParsePro
         line,
         column,
         index,
+        syntax=False,
     )
 
 

@@ -96,7 +96,9 @@ def load_bytes(
             f"file is {_size(len(raw))}, above the {_size(limits.max_file_bytes)} limit: not "
             "read (raise it with --max-file-size)"
         )
-        return LoadedSource(SourceFile(path, ""), [], [ParseProblem(message, 0, 0, 0)])
+        return LoadedSource(
+            SourceFile(path, ""), [], [ParseProblem(message, 0, 0, 0, syntax=False)]
+        )
     try:
         text = decode(raw)
     except UnicodeDecodeError as err:
@@ -104,7 +106,9 @@ def load_bytes(
     nul = text.find("\x00")
     if nul >= 0:
         line, column = line_column(text, nul)
-        problem = ParseProblem("contains a NUL character (binary file?)", line, column, 0)
+        problem = ParseProblem(
+            "contains a NUL character (binary file?)", line, column, 0, syntax=False
+        )
         return LoadedSource(SourceFile(path, text), [], [problem])
     return load_source(SourceFile(path, text), limits, fast)
 
@@ -121,7 +125,7 @@ def _undecodable(raw: bytes, err: UnicodeDecodeError) -> ParseProblem:
     line, column = line_column(before, len(before))
     bad = raw[offset : offset + 1].hex()
     message = f"not {codec.upper()} text: byte 0x{bad} cannot be decoded (binary file?)"
-    return ParseProblem(message, line, column, 0)
+    return ParseProblem(message, line, column, 0, syntax=False)
 
 
 def _size(n: int) -> str:
