@@ -176,7 +176,11 @@ REVERSE_PROXY_IMAGES = (
     "caddy",
 )
 
+#: ``tail -f /dev/null``: the usual way to keep a container alive, not to read anything.
+_TAIL_NOTHING = re.compile(r"\btail\b[^|;&]*\s-[a-zA-Z+0-9]*[fF]\s+/dev/null\b")
+
 _FOREVER = (
+    (_TAIL_NOTHING, "waits forever ('tail -f /dev/null')", None),
     (
         re.compile(r"\btail\b[^|;&]*\s-[a-zA-Z+0-9]*[fF]\b"),
         "tails a file forever ('tail -f')",
@@ -240,6 +244,8 @@ _SYNC = re.compile(r"\b(rsync|rclone\s+sync|aws\s+s3\s+sync|gsutil\s+(?:-m\s+)?r
 def what_command_does(command_line: str) -> tuple[str, str] | None:
     """What a command line shows a sidecar doing (shipping, proxying, watching, syncing)."""
     for pattern, reason, kind in _DOES:
+        if pattern is _DOES[0][0] and _TAIL_NOTHING.search(command_line):
+            continue
         match = pattern.search(command_line)
         if match is not None:
             return reason.format(*match.groups()), kind
@@ -251,7 +257,9 @@ def what_command_does(command_line: str) -> tuple[str, str] | None:
 
 def loops_forever(command_line: str) -> str | None:
     """Whether a command never exits by looping or sleeping (not by doing anything useful)."""
-    for pattern, reason, _ in _FOREVER[1:]:
+    for pattern, reason, kind in _FOREVER:
+        if kind is not None:
+            continue
         if pattern.search(command_line):
             return reason
     return None
