@@ -142,6 +142,7 @@ def _request(args: argparse.Namespace, resolver: SettingsResolver) -> RunRequest
         color=args.color,
         quiet=args.quiet,
         statistics=args.statistics,
+        render=args.render,
     )
 
 

@@ -194,6 +194,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="merge the SARIF logs given as PATHs into one log written to OUT (- for stdout), "
         "then exit",
     )
+    p.add_argument(
+        "--render",
+        choices=("auto", "never", "always"),
+        default=None,
+        help="render directories holding a kustomization (kustomize, else kubectl) and lint "
+        "the result at the source lines: auto (default) when a tool is installed, never, or "
+        "always (a missing tool is an error)",
+    )
     p.add_argument("--list-rules", action="store_true", help="list every rule and exit")
     p.add_argument("--explain", metavar="CODE", help="explain one rule (code or name) and exit")
     p.add_argument(

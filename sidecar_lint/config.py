@@ -182,6 +182,8 @@ class Config(BaseModel):
     workloads: list[WorkloadSettings] = Field(default_factory=list)
     rule_paths: list[str] = Field(default_factory=list, alias="rulePaths")
     cluster: ClusterConfig = Field(default_factory=ClusterConfig)
+    #: Whether directories holding a kustomization are rendered before linting.
+    render: Literal["auto", "never", "always"] | None = None
 
     @field_validator("kubernetes_version", mode="before")
     @classmethod

@@ -76,6 +76,9 @@ class Finding:
     document_index: int | None = None
     fix: Fix | None = None
     suppression: Suppression | None = None
+    #: The rendered kustomizations (or charts) whose output holds this finding, when it was
+    #: found by rendering; one finding stands for all of them.
+    renders: tuple[str, ...] = ()
 
     def sort_key(self) -> tuple[Any, ...]:
         """File, position, then code and message: stable whatever the run order."""

@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from sidecar_lint.baseline import apply_baseline, render_baseline
 from sidecar_lint.config import ConfigError
@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from sidecar_lint.cache import Cache
     from sidecar_lint.engine import Linter
     from sidecar_lint.parallel import Profile
+    from sidecar_lint.rendering import RenderPlan
     from sidecar_lint.rule_catalogue import RuleMeta
     from sidecar_lint.settings import Settings, SettingsResolver
 
@@ -160,6 +161,12 @@ class RunRequest:
     color: str = "auto"
     quiet: bool = False
     statistics: bool = False
+    render: str | None = None  # --render: auto, never or always (None: configuration, else auto)
+
+    @property
+    def render_mode(self) -> str:
+        """Whether kustomizations are rendered: the flag, else the configuration, else ``auto``."""
+        return self.render or self.settings.loaded.config.render or "auto"
 
     @property
     def settings(self) -> Settings:
@@ -185,6 +192,7 @@ class Inputs:
     items: list[Input]
     profiles: list[Profile]
     profile_of: list[int]
+    renders: RenderPlan | None = None  # kustomizations rendered, files they cover, patches
 
     def linter_of(self, position: int) -> Linter:
         return self.profiles[self.profile_of[position]].linter
@@ -210,11 +218,30 @@ def gather(request: RunRequest, err: TextIO) -> Inputs:
     )
     for note in skipped:  # not an error, but never silent
         say(err, note, "note")
+    plan = _plan_renders(request, items, err)
+    items = [item for item in items if item.is_stdin or plan.lints_raw(item.path)]
     if request.shard is not None:
-        from sidecar_lint.shards import select_shard
+        from sidecar_lint.shards import select_shard, shard_of
 
         items = select_shard(items, *request.shard, request.repo_paths())
-    return _profiles(request, items, err)
+        k, n = request.shard
+        plan.targets = [t for t in plan.targets if shard_of(t.display, n) == k]
+    inputs = _profiles(request, items, err)
+    inputs.renders = plan
+    return inputs
+
+
+def _plan_renders(request: RunRequest, items: Sequence[Input], err: TextIO) -> RenderPlan:
+    """The kustomizations this run renders (``--render always`` without a tool: exit 2)."""
+    from sidecar_lint.rendering import plan_renders
+
+    files = [item.path for item in items if not item.is_stdin and item.problem is None]
+    plan = plan_renders(request.paths or ["."], files, request.render_mode)
+    if plan.missing_tool is not None:
+        raise UsageError(f"--render always: neither {plan.missing_tool} is on PATH")
+    for note in plan.notes:
+        say(err, note, "note")
+    return plan
 
 
 def _profiles(request: RunRequest, items: Sequence[Input], err: TextIO) -> Inputs:
@@ -291,12 +318,17 @@ def lint(request: RunRequest, inputs: Inputs) -> LintRun:
     summary = Summary()
     notes: list[str] = []
     reports = lint_inputs(inputs.items, inputs.profiles, inputs.profile_of, request.jobs)
+    plan = inputs.renders
     for item, report in zip(inputs.items, reports, strict=True):
         if report.error is not None:
             result.errors.append(report.error)
             continue
         if report.note is not None and not item.walked:  # a walk passes over it silently
             notes.append(f"{report.path}: {report.note}")
+        if plan is not None and plan.is_partial(report.path):
+            from sidecar_lint.rendering import partial_findings
+
+            report.findings = partial_findings(report.findings)
         found.extend(report.findings)
         if report.lines:
             lines[report.path] = report.lines
@@ -309,6 +341,17 @@ def lint(request: RunRequest, inputs: Inputs) -> LintRun:
     for profile in inputs.profiles:
         if profile.cache is not None:
             profile.cache.save()
+    if plan is not None and plan.targets:
+        rendered = _lint_renders(request, inputs, plan)
+        for merged in rendered[0]:
+            found.extend(merged.findings)
+            if merged.lines:
+                lines.setdefault(merged.path, {}).update(merged.lines)
+            objects.extend(ObjectEntry(merged.path, i, ref) for i, ref in merged.objects)
+        summary.files += rendered[1].files
+        summary.documents += rendered[1].documents
+        summary.objects += rendered[1].objects
+        summary.workloads += rendered[1].workloads
     found.sort(key=Finding.sort_key)
     identity = repo_identity(request.repo_paths()) if request.fingerprinting else None
     if request.baseline is not None and identity is not None:
@@ -333,6 +376,33 @@ def use_cluster_objects(inputs: Inputs, settings: Settings) -> None:
         profile.linter.use_objects(objects)
         if profile.cache is not None:
             profile.cache.context = digest
+
+
+def _lint_renders(
+    request: RunRequest, inputs: Inputs, plan: RenderPlan
+) -> tuple[list[Any], Summary]:
+    """Render the plan's targets (as many at once as ``--jobs``), lint and merge them."""
+    from pathlib import Path
+
+    from sidecar_lint.cache import default_cache_dir
+    from sidecar_lint.parallel import available_cores
+    from sidecar_lint.rendering import merge, render_all
+
+    linters: dict[int, Linter] = {id(p.settings): p.linter for p in inputs.profiles}
+
+    def linter_for(target: Any) -> tuple[Linter, str, Any]:
+        settings = request.resolver.for_path(str(target.file))
+        linter = linters.get(id(settings))
+        if linter is None:
+            linter = linters[id(settings)] = settings.linter()
+        return linter, settings.match_path(str(target.file)), settings.limits
+
+    jobs = available_cores() if request.jobs in (None, "auto") else int(request.jobs)
+    cache_dir = None
+    if request.use_cache:
+        cache_dir = Path(request.cache_dir) if request.cache_dir else default_cache_dir()
+    reports = render_all(plan, linter_for, jobs, cache_dir)
+    return merge(reports, plan)
 
 
 def repo_identity(paths: RepoPaths) -> Callable[[Finding], str]:

@@ -16,6 +16,9 @@ Layers, lowest first (a module may import its own layer and those below)::
                known_sidecars), and suppression directives (suppressions)
     checks     the rules' checks, their registry and shared helpers
     engine     running rules over files: engine, the rule catalogue, rule docs
+    rendering  Kustomize renders linted and mapped back to source lines (the
+               rendering package): above the engine, whose linter it runs on the
+               rendered stream, and below the run, which plans and merges renders
     run        one run's settings and inputs: config (and config_source, where
                its keys sit), settings, discovery,
                changes, file_report (one file's results), cache, parallel,
@@ -87,6 +90,8 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
         "engine",
         frozenset({"sidecar_lint.engine", "sidecar_lint.rule_catalogue", "sidecar_lint.rule_docs"}),
     ),
+    # Renders are linted by the engine's linter and planned and merged by the run.
+    ("rendering", frozenset({"sidecar_lint.rendering", "sidecar_lint.rendering.*"})),
     (
         "run",
         frozenset(

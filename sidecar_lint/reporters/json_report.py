@@ -42,7 +42,7 @@ def finding_to_dict(f: Finding) -> dict[str, Any]:
                 for e in f.fix.edits
             ],
         }
-    return {
+    out: dict[str, Any] = {
         "code": f.code,
         "name": f.name,
         "severity": f.severity.value,
@@ -58,6 +58,9 @@ def finding_to_dict(f: Finding) -> dict[str, Any]:
         "documentIndex": f.document_index,
         "fix": fix,
     }
+    if f.renders:  # found by rendering: the kustomizations whose output shows it
+        out["renderedIn"] = list(f.renders)
+    return out
 
 
 def render(result: RunResult, context: ReportContext) -> str:

@@ -227,6 +227,16 @@ def _result(
         physical_location=physical, logical_locations=[logical] if logical else None
     )
     props = {"fieldPath": finding.json_pointer_text()} if finding.pointer else None
+    related = [
+        om.Location(
+            id=i,
+            physical_location=om.PhysicalLocation(
+                artifact_location=om.ArtifactLocation(**_snake(artifact_location(where, paths)))
+            ),
+            message=om.Message(text=f"rendered by {where}"),
+        )
+        for i, where in enumerate(finding.renders)
+    ]
     return om.Result(
         rule_id=finding.code,
         rule_index=rule_index.get(finding.code),
@@ -236,6 +246,7 @@ def _result(
         partial_fingerprints={FINGERPRINT_KEY: ident},
         suppressions=_suppressions(finding, om),
         properties=props,
+        related_locations=related or None,
     )
 
 

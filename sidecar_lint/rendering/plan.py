@@ -1,0 +1,164 @@
+"""Which directories a run renders, and what that changes for the files it walks.
+
+A directory holding a kustomization is rendered (Components only through the
+kustomizations that list them). The files a rendered kustomization reads are
+linted through the render, never a second time on their own. When nothing is
+rendered (``--render never``, or no tool), the files kustomizations list as
+patches are still known to be partial objects: the rules that need a whole
+object are not run on them, and patch directives are not unknown fields.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sidecar_lint.findings import Finding
+from sidecar_lint.rendering.kustomization import Tree, kustomization_file, read_tree
+from sidecar_lint.rendering.tools import Tool, find_kustomize
+
+RENDER_MODES = ("auto", "never", "always")
+
+#: Rules a patch cannot be judged by: they need the whole pod (the other containers, the
+#: volumes, the order) or container roles, which only the patched object has.
+WHOLE_OBJECT_RULES = frozenset(
+    {"SL103", "SL108", "SL201", "SL202", "SL301", "SL302", "SL401", "SL402", "SL501", "SL502"}
+)
+#: Strategic-merge directives: keys a patch may hold that no object has.
+PATCH_DIRECTIVES = ("$patch", "$setElementOrder/", "$deleteFromPrimitiveList/", "$retainKeys")
+
+
+@dataclass(frozen=True)
+class RenderTarget:
+    """One directory to render: its kustomization file, what it reads, and its name in reports."""
+
+    file: Path  # resolved
+    display: str  # the directory as reports name it
+    tree: Tree
+
+    @property
+    def directory(self) -> Path:
+        return self.file.parent
+
+
+@dataclass
+class RenderPlan:
+    """What a run renders, which walked files that covers, and which are partial objects."""
+
+    mode: str = "never"
+    tool: Tool | None = None
+    targets: list[RenderTarget] = field(default_factory=list)
+    covered: set[Path] = field(default_factory=set)
+    partial: set[Path] = field(default_factory=set)
+    notes: list[str] = field(default_factory=list)
+    missing_tool: str | None = None  # set when --render always finds no tool
+    display: Paths | None = None
+
+    def lints_raw(self, path: str) -> bool:
+        """Whether a walked file is linted on its own (not through a render)."""
+        return _resolved(path) not in self.covered
+
+    def is_partial(self, path: str) -> bool:
+        return bool(self.partial) and _resolved(path) in self.partial
+
+
+def _resolved(path: str) -> Path:
+    try:
+        return Path(path).resolve()
+    except (OSError, RuntimeError, ValueError):
+        return Path(os.path.abspath(path))
+
+
+@dataclass(frozen=True)
+class Paths:
+    """How reports name files the renders found: relative to the working directory, as given."""
+
+    cwd: Path
+    absolute: bool
+
+    def show(self, path: Path) -> str:
+        if self.absolute:
+            return str(path)
+        return Path(os.path.relpath(path, self.cwd)).as_posix()
+
+
+def plan_renders(
+    paths: Sequence[str],
+    files: Iterable[str],
+    mode: str,
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+) -> RenderPlan:
+    """The renders for a run over ``paths``, whose walk found ``files``.
+
+    Only directories on the command line are searched (a file named alone is
+    linted as it is), from each walked file's directory up to the directory
+    given.
+    """
+    here = (cwd or Path.cwd()).resolve()
+    display = Paths(here, any(os.path.isabs(p) for p in paths))
+    plan = RenderPlan(mode, display=display)
+    trees = [read_tree(k) for k in _kustomizations(paths, files)]
+    # A file named alone is linted as it is, but a kustomization above it (up to the working
+    # directory) still says whether it is a patch.
+    beside = [read_tree(k) for k in _kustomizations([str(here)], _named_files(paths))]
+    patches = {p.path for t in (*trees, *beside) for p in t.patches}
+    if not trees:
+        plan.partial = patches
+        return plan
+    if mode != "never":
+        plan.tool = find_kustomize(env)
+        if plan.tool is None and mode == "always":
+            plan.missing_tool = "kustomize nor kubectl"
+        elif plan.tool is None:
+            plan.notes.append(
+                f"{len(trees)} kustomization(s) linted file by file, not rendered: neither "
+                "kustomize nor kubectl is on PATH (install one, or pass --render never)"
+            )
+    if plan.tool is None:
+        plan.partial = patches
+        return plan
+    for tree in trees:
+        if tree.is_component():
+            continue
+        plan.targets.append(RenderTarget(tree.root, display.show(tree.directory), tree))
+        plan.covered |= tree.files
+    plan.partial = patches - plan.covered
+    return plan
+
+
+def _kustomizations(paths: Sequence[str], files: Iterable[str]) -> list[Path]:
+    """Kustomization files in the directories between each walked file and its walk's root."""
+    roots = [_resolved(p) for p in paths if p != "-" and os.path.isdir(p)]
+    if not roots:
+        return []
+    checked: dict[Path, Path | None] = {}
+    for file in files:
+        directory = _resolved(file).parent
+        root = next((r for r in roots if directory == r or r in directory.parents), None)
+        while root is not None and directory not in checked:
+            checked[directory] = kustomization_file(directory)
+            if directory == root:
+                break
+            directory = directory.parent
+    return sorted(k.resolve() for k in checked.values() if k is not None)
+
+
+def _named_files(paths: Sequence[str]) -> list[str]:
+    return [p for p in paths if p != "-" and os.path.isfile(p)]
+
+
+def partial_findings(findings: Sequence[Finding]) -> list[Finding]:
+    """What of a patch file's findings stands: rules judging what is written, not directives."""
+    return [
+        f
+        for f in findings
+        if f.code not in WHOLE_OBJECT_RULES
+        and not (f.code == "SL101" and any(_directive(step) for step in f.pointer))
+    ]
+
+
+def _directive(step: object) -> bool:
+    return isinstance(step, str) and step.startswith(PATCH_DIRECTIVES)
