@@ -16,9 +16,11 @@ read and where. The modules behind it, one job each:
 * :mod:`~sidecar_lint.loading.yaml_stream` — reading stretch by stretch,
   each error placed and reading resumed at the next document;
 * :mod:`~sidecar_lint.loading.json_text` — JSON's data with YAML's positions;
-* :mod:`~sidecar_lint.loading.fast_read` and
-  :mod:`~sidecar_lint.loading.lazy_positions` — the fast first read with
-  yaml-rs, and its positions made on demand, exactly the reference read's;
+* :mod:`~sidecar_lint.loading.fast_read`,
+  :mod:`~sidecar_lint.loading.block_read` and
+  :mod:`~sidecar_lint.loading.lazy_positions` — the fast first read (yaml-rs
+  where installed, else a pure-Python reader of block-style text), and its
+  positions made on demand, exactly the reference read's;
 * :mod:`~sidecar_lint.loading.reading` — bytes to text to one of the reads;
 * :mod:`~sidecar_lint.loading.not_manifest` — whether a file that did not
   read is a manifest at all.

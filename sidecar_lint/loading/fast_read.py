@@ -37,7 +37,12 @@ some text its own way: so text libyaml refuses must never be read here.
 * duplicate keys make yaml-rs fail; non-string keys, merge keys, other
   types and nesting near the depth limit are refused after reading.
 
-``SIDECAR_LINT_LOADER=reference`` turns the fast path off, for comparisons.
+Text yaml-rs refuses, and all text where it is not installed, is read by
+:mod:`~sidecar_lint.loading.block_read` instead (pure Python, the block-style
+subset manifests are written in, exact by construction or refused).
+
+``SIDECAR_LINT_LOADER=reference`` turns the fast path off, for comparisons;
+``SIDECAR_LINT_LOADER=python`` reads without yaml-rs, as the default install does.
 """
 
 from __future__ import annotations
@@ -46,33 +51,36 @@ import math
 import os
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 import yaml
 import yaml.resolver
 
+from sidecar_lint.loading.fast_documents import (
+    SAFE_DEPTH,
+    FastDocument,
+    document_offsets,
+)
+
 #: ``SIDECAR_LINT_LOADER=reference`` turns the fast path off (the equivalence tests use it).
 LOADER_ENV = "SIDECAR_LINT_LOADER"
 
-_loads: Callable[..., Any] | None
-_limits: Any
-try:
-    import yaml_rs as _yaml_rs
+#: ``SIDECAR_LINT_LOADER=python`` reads with :mod:`~sidecar_lint.loading.block_read` only, as
+#: an install without yaml-rs does (the equivalence tests use it).
+PYTHON_READER = "python"
 
-    _loads = _yaml_rs.loads
-    _limits = _yaml_rs.AliasLimits(max_total_replayed_events=10_000)
-except ImportError:  # pragma: no cover - the fast path is an optional extra
-    _loads = None
-    _limits = None
 
-#: A depth well below any sensible ``--max-depth``: deeper documents take the reference path.
-SAFE_DEPTH = 64
+@cache
+def _yaml_rs() -> tuple[Callable[..., Any], Any] | None:
+    """yaml-rs's ``loads`` and its alias limits, imported on first use (None: not installed)."""
+    try:
+        import yaml_rs
+    except ImportError:  # pragma: no cover - the fast path is an optional extra
+        return None
+    return yaml_rs.loads, yaml_rs.AliasLimits(max_total_replayed_events=10_000)
 
-# Only spaces and line breaks are blank to YAML here (tabs, CR and the like are refused
-# before): "\u00a0" or "\u3000" is content, though Python's "\s" matches it.
-_HAS_CONTENT = re.compile(r"^[ \t]*[^ \t\n#]", re.MULTILINE)
+
 _UNPRINTABLE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufeff\ufffe\uffff]")
 # tabs, CR, NEL, C0/C1 controls, surrogates, U+FFFE/FFFF (what libyaml refuses, and more);
 # U+2028/2029 are tested apart. A byte order mark is dropped before this is called: any
@@ -137,39 +145,40 @@ _token_cache: dict[str, bool] = {}
 
 
 def available() -> bool:
-    """Whether the fast path can run (yaml-rs installed and not switched off)."""
-    return _loads is not None and os.environ.get(LOADER_ENV, "fast") != "reference"
-
-
-@dataclass
-class FastDocument:
-    """One document's data and where its text starts (a ``---`` line or the file start)."""
-
-    data: Any
-    offset: int
+    """Whether the fast path can run (not switched off with ``SIDECAR_LINT_LOADER=reference``)."""
+    return os.environ.get(LOADER_ENV, "fast") != "reference"
 
 
 def read(text: str, max_documents: int, max_depth: int) -> list[FastDocument] | None:
     """The documents of ``text`` exactly as the reference loader builds their data, or None.
 
-    None means "not provably the same": the caller must use the reference loader.
+    yaml-rs reads first where it is installed; text it refuses, or all text
+    without it, goes to the pure-Python reader of the block-style subset
+    (:mod:`~sidecar_lint.loading.block_read`). None means "not provably the
+    same": the caller must use the reference loader.
     """
-    loads = _loads
-    if loads is None or not _safe_text(text):
+    rs = None if os.environ.get(LOADER_ENV) == PYTHON_READER else _yaml_rs()
+    got = None if rs is None else _read_rs(text, max_documents, max_depth, *rs)
+    if got is None:
+        from sidecar_lint.loading import block_read
+
+        got = block_read.read(text, max_documents, max_depth)
+    return got
+
+
+def _read_rs(
+    text: str, max_documents: int, max_depth: int, loads: Callable[..., Any], limits: Any
+) -> list[FastDocument] | None:
+    """:func:`read` with yaml-rs and the checks that make its data the reference's."""
+    if not _safe_text(text):
         return None
-    starts = document_starts(text)
-    offsets: list[int] = []
-    if not starts or starts[0] != 0:
-        head = text[: starts[0]] if starts else text
-        if _HAS_CONTENT.search(head):
-            offsets.append(0)
-        elif not starts:
-            return []  # only comments and blank lines: no document
-    offsets.extend(starts)
+    offsets = document_offsets(text)
+    if not offsets:
+        return []  # only comments and blank lines: no document
     if len(offsets) > max_documents:
         return None
     try:
-        loaded = loads(text, parse_datetime=False, alias_limits=_limits)
+        loaded = loads(text, parse_datetime=False, alias_limits=limits)
     except Exception:  # any refusal means "let the reference decide"
         return None
     values = [loaded] if len(offsets) == 1 else loaded
@@ -326,19 +335,6 @@ def _node_can_start(text: str, pos: int) -> bool:
     return pos == 0 or text[pos - 1] in _NODE_BEFORE or text[pos - 1].isspace()
 
 
-def document_starts(text: str) -> list[int]:
-    """Offsets of the ``---`` lines of ``text`` (document start markers)."""
-    starts: list[int] = []
-    if text.startswith("---") and text[3:4] in ("", " ", "\t", "\r", "\n"):
-        starts.append(0)
-    pos = text.find("\n---")
-    while pos >= 0:
-        if text[pos + 4 : pos + 5] in ("", " ", "\t", "\r", "\n"):
-            starts.append(pos + 1)
-        pos = text.find("\n---", pos + 4)
-    return starts
-
-
 def _risky_tokens(text: str) -> set[str]:
     """Plain tokens of ``text`` that may be numbers spelled in a way the parsers may differ on."""
     found: set[str] = set()
@@ -453,11 +449,12 @@ def _ambiguous_tag(value: str) -> str | None:
 
 
 def _rs_plain_is_str(value: str) -> bool:
-    assert _loads is not None
+    rs = _yaml_rs()
+    assert rs is not None
     if "\n" in value or value != value.strip():
         return True  # not a one-line plain scalar: "yes it is a string" is the safe answer
     try:
-        got = _loads("k: " + value, parse_datetime=False)
+        got = rs[0]("k: " + value, parse_datetime=False)
     except Exception:  # a token yaml-rs refuses is left as it is
         return True
     return isinstance(got, dict) and isinstance(got.get("k"), str)
@@ -516,9 +513,10 @@ def _same_number(token: str) -> bool:
 
 
 def _compare_token(token: str) -> bool:
-    assert _loads is not None
+    rs = _yaml_rs()
+    assert rs is not None
     try:
-        ours = _loads("k: " + token, parse_datetime=False)
+        ours = rs[0]("k: " + token, parse_datetime=False)
     except Exception:  # the whole text fails the same way, or differs
         return False
     if not isinstance(ours, dict) or "k" not in ours:

@@ -83,7 +83,7 @@ def load_source(
 
 
 def fast_path_available() -> bool:
-    """Whether ``fast=True`` can take the fast first read (yaml-rs installed, not switched off)."""
+    """Whether ``fast=True`` can take the fast first read (not switched off by the environment)."""
     return fast_read.available()
 
 
