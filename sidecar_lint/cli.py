@@ -22,9 +22,11 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
+from sidecar_lint.autofix import FixMode
 from sidecar_lint.baseline import BaselineError, load_baseline
 from sidecar_lint.cli_parser import build_parser, format_names
 from sidecar_lint.config import ConfigError
@@ -35,7 +37,9 @@ from sidecar_lint.output import cannot_write, escape_surrogates
 from sidecar_lint.rule_catalogue import CatalogueError, find_rule
 from sidecar_lint.run import (
     EXIT_ERROR,
+    EXIT_FINDINGS,
     EXIT_OK,
+    LintRun,
     RunRequest,
     UsageError,
     exit_code,
@@ -45,6 +49,7 @@ from sidecar_lint.run import (
     plan_outputs,
     say,
     write_baseline,
+    write_fixes,
 )
 from sidecar_lint.settings import FlagValues, SettingsResolver
 
@@ -113,15 +118,56 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     unwritten = write_baseline(request, done, err)
     for message in done.result.errors:  # paths that could not be read: always on stderr
         say(err, message)
+    if args.diff:
+        return _diff(request, done, out, err, unwritten)
+    reports_out = out
+    if request.fix is not None:
+        if any(item.is_stdin for item in inputs.items):
+            reports_out = err  # standard output carries the fixed text
+        unwritten += write_fixes(done, out, err)
     from sidecar_lint.report_writer import Reports
 
-    reports = Reports(request, done, out)
+    reports = Reports(request, done, reports_out)
     unwritten += reports.write()
     for warning in reports.location_warnings():  # once per cause, whatever the formats
         say(err, warning, "warning")
     for message in unwritten:  # each file was written whole or not at all
         say(err, message, "error")
     return EXIT_ERROR if unwritten else exit_code(request, done.result)
+
+
+def _diff(
+    request: RunRequest, done: LintRun, out: TextIO, err: TextIO, unwritten: list[str]
+) -> int:
+    """``--diff``: the diffs on standard output, a count on standard error; nothing written.
+
+    Reports named with a file are still written. Exit 1 when there is a diff.
+    """
+    from sidecar_lint.report_writer import Reports
+
+    for note in done.fixes.notes:
+        say(err, note, "note")
+    for diff in done.fixes.diffs:
+        out.write(escape_surrogates(diff))
+    files = [spec for spec in request.outputs if spec.path is not None]
+    unwritten += Reports(replace(request, outputs=tuple(files)), done, out).write()
+    n = done.fixes.applied
+    say(err, f"would fix {n} problem{'s' if n != 1 else ''} in {len(done.fixes.diffs)} file(s)")
+    for message in unwritten:
+        say(err, message, "error")
+    if unwritten or done.result.errors:
+        return EXIT_ERROR
+    return EXIT_FINDINGS if done.fixes.diffs else EXIT_OK
+
+
+def _fix_mode(args: argparse.Namespace, resolver: SettingsResolver) -> FixMode | None:
+    """``--fix`` (or the configuration's ``fix``) writes; ``--diff`` only compares."""
+    settings = resolver.root
+    if args.diff:
+        return FixMode(unsafe=settings.unsafe_fixes, write=False)
+    if settings.fix:
+        return FixMode(unsafe=settings.unsafe_fixes, write=True)
+    return None
 
 
 def _request(args: argparse.Namespace, resolver: SettingsResolver) -> RunRequest:
@@ -143,6 +189,7 @@ def _request(args: argparse.Namespace, resolver: SettingsResolver) -> RunRequest
         quiet=args.quiet,
         statistics=args.statistics,
         render=args.render,
+        fix=_fix_mode(args, resolver),
     )
 
 
@@ -176,6 +223,8 @@ def _flags(args: argparse.Namespace) -> FlagValues:
         exclude=tuple(args.exclude),
         report_unused_ignores=args.report_unused_ignores,
         limits=Limits(args.max_file_size, args.max_documents, args.max_depth),
+        fix=args.fix,
+        unsafe_fixes=args.unsafe_fixes,
     )
 
 

@@ -107,6 +107,26 @@ def build_parser() -> argparse.ArgumentParser:
         "applies to FILE (each file takes the nearest configuration file above it)",
     )
     p.add_argument(
+        "--fix",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="apply safe fixes to the files in place (standard input: print the fixed text), "
+        "then report what remains (configuration: fix)",
+    )
+    p.add_argument(
+        "--unsafe-fixes",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="with --fix, apply unsafe fixes too; without it, count them as fixable "
+        "(configuration: unsafeFixes)",
+    )
+    p.add_argument(
+        "--diff",
+        action="store_true",
+        help="print a unified diff of what --fix would change, change nothing, report nothing "
+        "else on standard output; exit 1 when there is a diff",
+    )
+    p.add_argument(
         "--baseline", metavar="FILE", help="report only findings that FILE does not record"
     )
     p.add_argument(

@@ -184,6 +184,8 @@ class Config(BaseModel):
     cluster: ClusterConfig = Field(default_factory=ClusterConfig)
     #: Whether directories holding a kustomization are rendered before linting.
     render: Literal["auto", "never", "always"] | None = None
+    fix: StrictBool | None = None
+    unsafe_fixes: StrictBool | None = Field(default=None, alias="unsafeFixes")
 
     @field_validator("kubernetes_version", mode="before")
     @classmethod
@@ -592,6 +594,7 @@ _FIELD_ALIASES = {
     "feature_gates": "featureGates",
     "fail_on": "failOn",
     "rule_paths": "rulePaths",
+    "unsafe_fixes": "unsafeFixes",
     "api_version": "apiVersion",
     "pod_template": "podTemplate",
     "default_namespace": "defaultNamespace",

@@ -23,7 +23,8 @@ from sidecar_lint.cluster import (
     objects_in,
 )
 from sidecar_lint.document import Document, SourceFile
-from sidecar_lint.findings import Finding, Severity
+from sidecar_lint.findings import Finding, Fix, Severity
+from sidecar_lint.fix_edits import Refused, build_edits, to_edits
 from sidecar_lint.loading import LoadedSource, load_source
 from sidecar_lint.model import Classifier, Violation, WorkloadKind
 from sidecar_lint.results import Summary
@@ -258,5 +259,27 @@ def resolve(
         container=violation.container.name if violation.container else None,
         pointer=pointer,
         document_index=document.index if document is not None else None,
-        fix=violation.fix,
+        fix=violation.fix or _fix(rule.meta, violation, document),
+    )
+
+
+def _fix(meta: RuleMeta, violation: Violation, document: Document | None) -> Fix | None:
+    """The violation's fix intent as text edits, when the rule declares it and it applies here."""
+    intent = violation.intent
+    if intent is None or document is None:
+        return None
+    declared = meta.fixes.get(intent.id)
+    if declared is None:
+        raise CatalogueError(f"rule {meta.code}: its check offers fix {intent.id!r}, not declared")
+    try:
+        edits = build_edits(document, intent.operation)
+    except Refused:
+        return None
+    text = document.source.text
+    return Fix(
+        intent.description,
+        to_edits(text, edits),
+        declared.applicability,
+        intent.operation,
+        (document.index, document.base),
     )

@@ -28,6 +28,12 @@ class FileReport:
     objects: list[tuple[int, ObjectRef]] = field(default_factory=list)  # for JUnit
     digest: str | None = None  # content hash, for the cache
     note: str | None = None  # why the file was not linted (not a manifest)
+    #: Under --fix: the new content to write (for standard input, whatever it is), how
+    #: many fixes were applied, why others were not, and (--diff) the diff instead.
+    fixed: bytes | None = field(default=None, compare=False)
+    applied: int = field(default=0, compare=False)
+    fix_notes: list[str] = field(default_factory=list, compare=False)
+    diff: str | None = field(default=None, compare=False)
 
 
 def digest_of(raw: bytes) -> str:

@@ -7,11 +7,12 @@ is :class:`sidecar_lint.model.Violation`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Literal
 
 from sidecar_lint.document import ObjectRef, Pointer, Span
+from sidecar_lint.fix_intents import Operation
 from sidecar_lint.pointers import format_pointer
 
 
@@ -49,6 +50,10 @@ class Fix:
     description: str
     edits: tuple[Edit, ...]
     applicability: Literal["safe", "unsafe"] = "unsafe"
+    #: What the edits mean, on the data of the document ``(index, base)`` (``--fix``
+    #: checks the edited file against it); not part of the fix's identity or reports.
+    operation: Operation | None = field(default=None, compare=False)
+    where: tuple[int, Pointer] | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)

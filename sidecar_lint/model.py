@@ -17,6 +17,7 @@ from typing import Any
 from sidecar_lint.cluster import ClusterContext
 from sidecar_lint.document import Document, ObjectRef, Pointer, Span, Target
 from sidecar_lint.findings import Fix, Severity
+from sidecar_lint.fix_intents import FixIntent
 
 DEFAULT_CONTAINER_ANNOTATION = "kubectl.kubernetes.io/default-container"
 
@@ -285,3 +286,6 @@ class Violation:
     document: Document | None = None
     fix: Fix | None = None
     severity: Severity | None = None  # this finding's own severity, when it differs
+    #: The fix, said structurally; the engine makes it text edits (``fix`` stays for
+    #: violations that carry ready edits).
+    intent: FixIntent | None = None

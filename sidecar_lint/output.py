@@ -78,6 +78,18 @@ def write_atomic(path: str | Path, text: str) -> None:
         _replace_atomically(where, data)
 
 
+def write_bytes_atomic(path: str | Path, data: bytes) -> None:
+    """Write a fixed input file: its final target (through symlinks) replaced atomically.
+
+    The file keeps its permission bits and, where allowed, its owner; a file
+    that is not a regular file (a device, a pipe) is refused, never written.
+    """
+    where, in_place = _resolve_target(os.fspath(path))
+    if in_place:
+        raise OSError(errno.EINVAL, "not a regular file", os.fspath(path))
+    _replace_atomically(where, data)
+
+
 #: The directory of a process's open file descriptors on Linux (``/dev/fd`` leads here).
 _PROC_FD = re.compile(r"/proc/(?:self|thread-self|\d+)(?:/task/\d+)?/fd")
 #: Symlink hops followed before giving up, as the kernel does (``ELOOP``).

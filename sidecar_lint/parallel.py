@@ -19,11 +19,20 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+from sidecar_lint.autofix import FixMode, fix_file, unified_diff
 from sidecar_lint.cluster import ClusterObjects
 from sidecar_lint.discovery import Input
 from sidecar_lint.engine import Linter
 from sidecar_lint.file_report import FileReport, digest_of
-from sidecar_lint.loading import DEFAULT_LIMITS, Limits, load_bytes, not_a_manifest
+from sidecar_lint.findings import Finding
+from sidecar_lint.loading import (
+    DEFAULT_LIMITS,
+    Limits,
+    LoadedSource,
+    encoding_of,
+    load_bytes,
+    not_a_manifest,
+)
 from sidecar_lint.results import Summary
 
 if TYPE_CHECKING:
@@ -37,20 +46,62 @@ AUTO_MIN_BYTES = 2_000_000
 
 
 def lint_bytes(
-    linter: Linter, path: str, raw: bytes, match_path: str, limits: Limits = DEFAULT_LIMITS
+    linter: Linter,
+    path: str,
+    raw: bytes,
+    match_path: str,
+    limits: Limits = DEFAULT_LIMITS,
+    fix: FixMode | None = None,
+    echo: bool = False,
 ) -> FileReport:
     """Lint one file's bytes; the parsed documents are dropped before returning.
 
     A file that is not a manifest at all (see :func:`not_a_manifest`) is not
     linted: its report carries the reason instead, for the run to pass over
     or to note.
+
+    With ``fix``, the file's fixes are applied first (see :mod:`sidecar_lint.autofix`)
+    and the report is the fixed text's; ``echo`` (standard input) always hands
+    back the text, fixed or not.
     """
     before = replace(linter.summary)
     loaded = load_bytes(path, raw, limits, fast=True)
     note = not_a_manifest(loaded)
     if note is not None:
-        return FileReport(path, summary=Summary(files=1), digest=digest_of(raw), note=note)
+        skipped = FileReport(path, summary=Summary(files=1), digest=digest_of(raw), note=note)
+        skipped.fixed = raw if echo else None
+        return skipped
     findings = linter.lint(loaded, match_path)
+    if fix is not None and any(fix.applies(f.fix) for f in findings):
+        original = loaded.source.text
+        loaded, findings, outcome = fix_file(
+            linter, loaded, findings, match_path, limits, fix, before
+        )
+        if outcome.applied:
+            codec, bom = encoding_of(raw)
+            raw = bom + outcome.text.encode(codec)
+            report = _report(linter, before, loaded, findings, raw)
+            if fix.write:
+                report.fixed = raw
+            else:
+                report.diff = unified_diff(path, original, outcome.text)
+                report.digest = None  # the file keeps its old content: nothing to cache
+        else:
+            report = _report(linter, before, loaded, findings, raw)
+        report.applied, report.fix_notes = outcome.applied, outcome.dropped
+        if echo and report.fixed is None:
+            report.fixed = raw
+        return report
+    report = _report(linter, before, loaded, findings, raw)
+    if echo and fix is not None:
+        report.fixed = raw
+    return report
+
+
+def _report(
+    linter: Linter, before: Summary, loaded: LoadedSource, findings: list[Finding], raw: bytes
+) -> FileReport:
+    path = loaded.source.path
     after = linter.summary
     summary = Summary(
         files=after.files - before.files,
@@ -100,16 +151,19 @@ class _State:
         self.settings: tuple[Settings, ...] = ()
         self.linters: dict[int, Linter] = {}
         self.objects = ClusterObjects()
+        self.fix: FixMode | None = None
 
 
 _STATE = _State()
 
 
 def _init_worker(
-    settings: tuple[Settings, ...] | None, objects: ClusterObjects | None = None
+    settings: tuple[Settings, ...] | None,
+    objects: ClusterObjects | None = None,
+    fix: FixMode | None = None,
 ) -> None:
     if settings is not None:  # spawn: nothing was inherited, the settings were pickled
-        _STATE.settings, _STATE.linters = settings, {}
+        _STATE.settings, _STATE.linters, _STATE.fix = settings, {}, fix
         _STATE.objects = objects or ClusterObjects()
     _tune_gc()
 
@@ -121,15 +175,19 @@ def _lint_path(task: tuple[int, Input, int]) -> tuple[int, FileReport]:
     if linter is None:
         linter = _STATE.linters[profile] = settings.linter()
         linter.use_objects(_STATE.objects)
-    return index, lint_input(item, settings, linter)
+    return index, lint_input(item, settings, linter, _STATE.fix)
 
 
-def lint_input(item: Input, settings: Settings, linter: Linter) -> FileReport:
-    """Read and lint one input in this process."""
+def lint_input(
+    item: Input, settings: Settings, linter: Linter, fix: FixMode | None = None
+) -> FileReport:
+    """Read and lint (and, with ``fix``, fix) one input in this process."""
     raw = read_input(item)
     if isinstance(raw, str):
         return FileReport(item.path, error=raw)
-    return lint_bytes(linter, item.path, raw, settings.match_path(item.path), settings.limits)
+    match_path = settings.match_path(item.path)
+    echo = item.is_stdin and fix is not None and fix.write
+    return lint_bytes(linter, item.path, raw, match_path, settings.limits, fix, echo)
 
 
 def resolve_jobs(jobs: str | None, inputs: Sequence[Input], sizes: Sequence[int]) -> int:
@@ -155,13 +213,15 @@ def lint_inputs(
     profiles: Sequence[Profile],
     profile_of: Sequence[int],
     jobs: str | None,
+    fix: FixMode | None = None,
 ) -> Iterator[FileReport]:
     """Reports for ``inputs``, in input order; cached files are not linted again.
 
     ``profile_of[i]`` is the index in ``profiles`` of the settings that apply
     to ``inputs[i]``. Only regular files take part in the cache: a named pipe
     or ``/dev/stdin`` named explicitly is read exactly once, by the linter,
-    never by a lookup.
+    never by a lookup. With ``fix``, a cached file with a fix to apply is linted
+    (and fixed) again.
     """
     pending: list[tuple[int, Input]] = []
     sizes: list[int] = []
@@ -177,7 +237,7 @@ def lint_inputs(
             uncached.add(index)
         elif cache is not None:
             hit = cache.lookup(item.path)
-            if hit is not None:
+            if hit is not None and not (fix and any(fix.applies(f.fix) for f in hit.findings)):
                 done[index] = hit
                 continue
         pending.append((index, item))
@@ -188,14 +248,14 @@ def lint_inputs(
 
     def here(index: int, item: Input) -> FileReport:
         profile = profiles[profile_of[index]]
-        return lint_input(item, profile.settings, profile.linter)
+        return lint_input(item, profile.settings, profile.linter, fix)
 
     for index, item in stdin:  # standard input is read here, never by a worker
         done[index] = here(index, item)
     if workers <= 1 or len(files) <= 1:
         results: Iterator[tuple[int, FileReport]] = ((i, here(i, item)) for i, item, _ in files)
     else:
-        results = _in_pool(files, sizes, profiles, workers)
+        results = _in_pool(files, sizes, profiles, workers, fix)
     next_index = 0
     for index, report in results:
         cache = profiles[profile_of[index]].cache
@@ -227,6 +287,7 @@ def _in_pool(
     sizes: list[int],
     profiles: Sequence[Profile],
     workers: int,
+    fix: FixMode | None = None,
 ) -> Iterator[tuple[int, FileReport]]:
     """Lint ``files`` in ``workers`` processes, largest first so no one waits on a big file."""
     import multiprocessing
@@ -240,10 +301,15 @@ def _in_pool(
         context = multiprocessing.get_context("fork")
         _STATE.settings = settings  # inherited by the children, linters and all
         _STATE.linters = {i: p.linter for i, p in enumerate(profiles)}
-        initargs: tuple[tuple[Settings, ...] | None, ClusterObjects] = (None, ClusterObjects())
+        _STATE.fix = fix
+        initargs: tuple[tuple[Settings, ...] | None, ClusterObjects, FixMode | None] = (
+            None,
+            ClusterObjects(),
+            None,
+        )
     else:  # pragma: no cover - macOS and Windows unpickle the settings in each worker
         context = multiprocessing.get_context("spawn")
-        initargs = (settings, profiles[0].linter.cluster.objects)
+        initargs = (settings, profiles[0].linter.cluster.objects, fix)
     chunk = max(1, min(16, len(order) // (workers * 8)))
     with context.Pool(workers, initializer=_init_worker, initargs=initargs) as pool:
         yield from pool.imap_unordered(_lint_path, order, chunksize=chunk)

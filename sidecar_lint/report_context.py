@@ -57,6 +57,20 @@ class TextOptions:
 
 
 @dataclass(frozen=True)
+class FixOptions:
+    """What the run does with fixes: which it applies (or offers) and how many it applied."""
+
+    #: Unsafe fixes are enabled (``--unsafe-fixes``): they count as fixable too.
+    unsafe: bool = False
+    #: Fixes ``--fix`` applied in this run (the findings are what remains).
+    applied: int = 0
+
+    def applies(self, applicability: str) -> bool:
+        """Whether ``--fix`` would apply a fix of this applicability in this run."""
+        return applicability == "safe" or self.unsafe
+
+
+@dataclass(frozen=True)
 class ReportContext:
     """What the run knows beyond its findings, for every reporter's ``render``."""
 
@@ -80,6 +94,7 @@ class ReportContext:
     #: GitHub annotations are among this run's outputs (Markdown then says what they left out).
     annotating: bool = False
     text: TextOptions = field(default_factory=TextOptions)
+    fixes: FixOptions = field(default_factory=FixOptions)
 
     @property
     def paths(self) -> RepoPaths:

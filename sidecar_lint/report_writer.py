@@ -15,7 +15,13 @@ from typing import TYPE_CHECKING, TextIO
 
 from sidecar_lint import PROJECT_URL
 from sidecar_lint.output import cannot_write, escape_surrogates
-from sidecar_lint.report_context import ReportContext, Repository, TextOptions, blob_base
+from sidecar_lint.report_context import (
+    FixOptions,
+    ReportContext,
+    Repository,
+    TextOptions,
+    blob_base,
+)
 from sidecar_lint.reporters import location_warning_name, reporter
 from sidecar_lint.results import RuleHelp, RuleInfo
 
@@ -57,6 +63,7 @@ class Reports:
             blob_url=blob_base(os.environ),
             changes=changes,
             annotating=annotating,
+            fixes=FixOptions(settings.unsafe_fixes, self.run.fixes.applied),
         )
 
     def text_options(self, spec: OutputSpec) -> TextOptions:

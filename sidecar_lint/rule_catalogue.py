@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, Literal, cast
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -61,6 +61,19 @@ class RuleParam(BaseModel):
     description: str = Field(min_length=1)
 
 
+class RuleFix(BaseModel):
+    """One fix a rule's check may offer (by ``id``): how safe it is, and what it does.
+
+    ``safe`` fixes keep what runs (``--fix`` applies them); ``unsafe`` ones
+    change it and need a review (``--fix --unsafe-fixes``).
+    """
+
+    model_config = _STRICT
+
+    applicability: Literal["safe", "unsafe"]
+    description: str = Field(min_length=1)
+
+
 class RuleMeta(BaseModel):
     """Everything known about one rule, as written in its ``rules/`` file."""
 
@@ -77,6 +90,7 @@ class RuleMeta(BaseModel):
     params: dict[str, RuleParam] = Field(default_factory=dict)
     examples: RuleExamples
     references: tuple[str, ...] = ()
+    fixes: dict[str, RuleFix] = Field(default_factory=dict)
 
     @property
     def default_params(self) -> dict[str, Any]:

@@ -35,6 +35,7 @@ def explain(rule: RuleMeta) -> str:
         "How to fix it",
         _indent(rule.remediation),
     ]
+    out += ["", "Automatic fix", _indent(fix_summary(rule))]
     if rule.params:
         out += ["", "Parameters"]
         out += [f"  {k} (default {p.default!r}): {p.description}" for k, p in rule.params.items()]
@@ -57,6 +58,8 @@ def explain_markdown(rule: RuleMeta, all_examples: bool = False) -> str:
         rule.rationale.strip(),
         "",
         "**Fix:** " + rule.remediation.strip(),
+        "",
+        "**Automatic fix:** " + fix_summary(rule),
     ]
     for label, examples in (("Bad", rule.examples.bad), ("Good", rule.examples.good)):
         for ex in examples if all_examples else examples[:1]:
@@ -70,6 +73,19 @@ def explain_markdown(rule: RuleMeta, all_examples: bool = False) -> str:
                 "```",
             ]
     return "\n".join(out) + "\n"
+
+
+def fix_summary(rule: RuleMeta) -> str:
+    """Whether ``--fix`` can fix the rule's findings, how, and how safely (from its rule file)."""
+    if not rule.fixes:
+        return "none; the findings are fixed by hand."
+    parts = [
+        f"{fix.description.strip()} ({fix.applicability}: "
+        + ("applied by --fix" if fix.applicability == "safe" else "needs --fix --unsafe-fixes")
+        + ")"
+        for fix in rule.fixes.values()
+    ]
+    return " ".join(parts)
 
 
 def readme_table(rules: Sequence[RuleMeta]) -> str:

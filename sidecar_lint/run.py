@@ -31,6 +31,7 @@ from sidecar_lint.results import ObjectEntry, RunResult, Summary
 if TYPE_CHECKING:
     from collections import Counter
 
+    from sidecar_lint.autofix import FixMode
     from sidecar_lint.cache import Cache
     from sidecar_lint.engine import Linter
     from sidecar_lint.parallel import Profile
@@ -161,6 +162,7 @@ class RunRequest:
     color: str = "auto"
     quiet: bool = False
     statistics: bool = False
+    fix: FixMode | None = None  # --fix (write) or --diff (compare only)
     render: str | None = None  # --render: auto, never or always (None: configuration, else auto)
 
     @property
@@ -303,6 +305,17 @@ class LintRun:
     rules: tuple[RuleMeta, ...]  # every rule active somewhere in the run
     identity: Callable[[Finding], str] | None = None  # repository-wide fingerprints
     notes: list[str] = field(default_factory=list)  # named files that are not manifests
+    fixes: FixedFiles = field(default_factory=lambda: FixedFiles())
+
+
+@dataclass
+class FixedFiles:
+    """What ``--fix`` (or ``--diff``) made of the run's files."""
+
+    applied: int = 0  # fixes applied, over all files
+    contents: list[tuple[str, bytes, bool]] = field(default_factory=list)  # path, text, stdin
+    diffs: list[str] = field(default_factory=list)  # --diff: one unified diff per file
+    notes: list[str] = field(default_factory=list)  # fixes that were not applied, and why
 
 
 def lint(request: RunRequest, inputs: Inputs) -> LintRun:
@@ -317,7 +330,10 @@ def lint(request: RunRequest, inputs: Inputs) -> LintRun:
     objects: list[ObjectEntry] = []
     summary = Summary()
     notes: list[str] = []
-    reports = lint_inputs(inputs.items, inputs.profiles, inputs.profile_of, request.jobs)
+    fixes = FixedFiles()
+    reports = lint_inputs(
+        inputs.items, inputs.profiles, inputs.profile_of, request.jobs, request.fix
+    )
     plan = inputs.renders
     for item, report in zip(inputs.items, reports, strict=True):
         if report.error is not None:
@@ -329,6 +345,12 @@ def lint(request: RunRequest, inputs: Inputs) -> LintRun:
             from sidecar_lint.rendering import partial_findings
 
             report.findings = partial_findings(report.findings)
+        fixes.applied += report.applied
+        fixes.notes.extend(report.fix_notes)
+        if report.fixed is not None:
+            fixes.contents.append((report.path, report.fixed, item.is_stdin))
+        if report.diff:
+            fixes.diffs.append(report.diff)
         found.extend(report.findings)
         if report.lines:
             lines[report.path] = report.lines
@@ -360,7 +382,7 @@ def lint(request: RunRequest, inputs: Inputs) -> LintRun:
     result.suppressed = [f for f in found if f.suppression is not None]
     summary.suppressed = len(result.suppressed)
     result.summary = summary
-    return LintRun(result, lines, objects, inputs.rules(), identity, notes)
+    return LintRun(result, lines, objects, inputs.rules(), identity, notes, fixes)
 
 
 def use_cluster_objects(inputs: Inputs, settings: Settings) -> None:
@@ -426,6 +448,34 @@ def write_baseline(request: RunRequest, run: LintRun, err: TextIO) -> list[str]:
         return [cannot_write(target, exc)]
     say(err, f"wrote {len(run.result.findings)} finding(s) to {target}")
     return []
+
+
+def write_fixes(run: LintRun, out: TextIO, err: TextIO) -> list[str]:
+    """Write each fixed file back (atomically); standard input's text goes to ``out``.
+
+    Returns what could not be written, one line each; the other files are
+    written all the same.
+    """
+    from sidecar_lint.output import write_bytes_atomic
+
+    failed: list[str] = []
+    for note in run.fixes.notes:
+        say(err, note, "note")
+    for path, content, is_stdin in run.fixes.contents:
+        if is_stdin:
+            out.flush()
+            buffer = getattr(out, "buffer", None)
+            if buffer is not None:
+                buffer.write(content)
+                buffer.flush()
+            else:
+                out.write(content.decode("utf-8", "surrogateescape"))
+            continue
+        try:
+            write_bytes_atomic(path, content)
+        except OSError as exc:
+            failed.append(cannot_write(path, exc))
+    return failed
 
 
 def exit_code(request: RunRequest, result: RunResult) -> int:

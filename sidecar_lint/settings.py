@@ -67,6 +67,8 @@ class FlagValues:
     exclude: tuple[str, ...] = ()
     report_unused_ignores: bool = False
     limits: Limits = DEFAULT_LIMITS
+    fix: bool | None = None
+    unsafe_fixes: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,8 @@ class Settings:
     feature_gates: Mapping[str, bool] = field(default_factory=dict)
     #: The configuration's ``cluster:`` section (namespaces elsewhere, injectors).
     cluster: ClusterSettings = field(default_factory=ClusterSettings)
+    fix: bool = False  # apply fixes (safe ones; unsafe ones too with unsafe_fixes)
+    unsafe_fixes: bool = False
 
     def effective_gates(self) -> dict[str, bool]:
         """Every gate of the target version with the value the rules use."""
@@ -190,6 +194,8 @@ class Settings:
             "ruleDirectories": [str(p) for p in self.loaded.rule_dirs()],
             "reportUnusedIgnores": self.report_unused_ignores,
             "cluster": _cluster_dict(self.cluster),
+            "fix": self.fix,
+            "unsafeFixes": self.unsafe_fixes,
             "limits": {
                 "maxFileBytes": self.limits.max_file_bytes,
                 "maxDocuments": self.limits.max_documents,
@@ -363,7 +369,14 @@ def resolve_settings(loaded: LoadedConfig, flags: FlagValues) -> Settings:
         limits=flags.limits,
         feature_gates=gates,
         cluster=_cluster_settings(loaded),
+        fix=_first_set(flags.fix, cfg.fix),
+        unsafe_fixes=_first_set(flags.unsafe_fixes, cfg.unsafe_fixes),
     )
+
+
+def _first_set(*values: bool | None) -> bool:
+    """The first value given (a flag before the configuration file); False when none is."""
+    return next((v for v in values if v is not None), False)
 
 
 def _feature_gates(

@@ -95,7 +95,19 @@ def test_json_output_schema_and_file_output(tmp_path: Path) -> None:
         "container": "web",
         "fieldPath": "spec.containers[0].volumeMount",
         "documentIndex": 0,
-        "fix": None,
+        "fix": {
+            "description": "rename 'volumeMount' to 'volumeMounts'",
+            "applicability": "unsafe",
+            "edits": [
+                {
+                    "line": 8,
+                    "column": 7,
+                    "endLine": 8,
+                    "endColumn": 18,
+                    "replacement": "volumeMounts",
+                }
+            ],
+        },
     }
     assert "did you mean 'volumeMounts'" in finding["message"]
     assert report["summary"]["bySeverity"]["error"] == 1

@@ -3,7 +3,8 @@
 Layers, lowest first (a module may import its own layer and those below)::
 
     document   the parsed text and what is said about it: documents, spans and
-               pointers (document, pointers), findings (which name only those)
+               pointers (document, pointers), findings (which name only those),
+               fix intents (what a fix changes, by pointer)
                and a run's results as records (results),
                versions, feature gates, field tables, quantities, bounded text,
                output (report writing and surrogate escapes; imports nothing),
@@ -15,7 +16,8 @@ Layers, lowest first (a module may import its own layer and those below)::
                (workload, jsonpath), classifying containers (roles,
                known_sidecars), and suppression directives (suppressions)
     checks     the rules' checks, their registry and shared helpers
-    engine     running rules over files: engine, the rule catalogue, rule docs
+    engine     running rules over files: engine, the rule catalogue, rule docs, and
+               fix_edits (a check's fix intent as text edits over the file)
     rendering  Kustomize renders linted and mapped back to source lines (the
                rendering package): above the engine, whose linter it runs on the
                rendered stream, and below the run, which plans and merges renders
@@ -24,8 +26,9 @@ Layers, lowest first (a module may import its own layer and those below)::
                changes, file_report (one file's results), cache, parallel,
                shards, baseline, report_context (what reports print besides
                the findings), run (the pipeline from request to result),
-               cluster_scan (the run's cluster objects, before linting), and
-               roles_report (--show-roles)
+               cluster_scan (the run's cluster objects, before linting),
+               roles_report (--show-roles), and autofix (--fix: edits applied,
+               checked and written)
     reporters  turning a run's findings into text, JSON, SARIF, ...
     cli        the command line (cli, its flags in cli_parser, __main__) and
                report_writer (reports rendered and written), which may import anything
@@ -59,6 +62,7 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
                 "sidecar_lint.document",
                 "sidecar_lint.pointers",
                 "sidecar_lint.findings",
+                "sidecar_lint.fix_intents",
                 "sidecar_lint.results",
                 "sidecar_lint.versions",
                 "sidecar_lint.feature_gates",
@@ -88,7 +92,14 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
     ("checks", frozenset({"sidecar_lint.checks", "sidecar_lint.checks.*"})),
     (
         "engine",
-        frozenset({"sidecar_lint.engine", "sidecar_lint.rule_catalogue", "sidecar_lint.rule_docs"}),
+        frozenset(
+            {
+                "sidecar_lint.engine",
+                "sidecar_lint.rule_catalogue",
+                "sidecar_lint.rule_docs",
+                "sidecar_lint.fix_edits",
+            }
+        ),
     ),
     # Renders are linted by the engine's linter and planned and merged by the run.
     ("rendering", frozenset({"sidecar_lint.rendering", "sidecar_lint.rendering.*"})),
@@ -110,6 +121,7 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
                 "sidecar_lint.shards",
                 "sidecar_lint.baseline",
                 "sidecar_lint.report_context",
+                "sidecar_lint.autofix",
             }
         ),
     ),

@@ -22,6 +22,7 @@ from typing import Any, TypeGuard
 
 from sidecar_lint.checks.registry import CheckContext, check
 from sidecar_lint.document import Pointer
+from sidecar_lint.fix_intents import FixIntent, SetEntry
 from sidecar_lint.model import DEFAULT_CONTAINER_ANNOTATION, ContainerView, Violation, Workload
 from sidecar_lint.pointers import format_pointer
 from sidecar_lint.workload import resolve_template_pointers
@@ -48,6 +49,7 @@ def default_container_not_found(workload: Workload, ctx: CheckContext) -> Iterat
                 f"{_first(workload)} (newer kubectl versions fail instead: "
                 f'"container {value} is not valid for pod")',
                 pointer=(*pod_annotations, DEFAULT_CONTAINER_ANNOTATION),
+                intent=_point_at_main(workload, pod_annotations),
             )
     yield from _misplaced(workload, DEFAULT_CONTAINER_ANNOTATION in annotations)
     logs = annotations.get(DEFAULT_LOGS_ANNOTATION)
@@ -62,6 +64,19 @@ def default_container_not_found(workload: Workload, ctx: CheckContext) -> Iterat
             pointer=(*pod_annotations, DEFAULT_LOGS_ANNOTATION),
             target="key",
         )
+
+
+def _point_at_main(workload: Workload, annotations: Pointer) -> FixIntent | None:
+    """Name the pod's one main container, when it has exactly one (with a name)."""
+    mains = workload.mains
+    if len(mains) != 1 or not mains[0].name:
+        return None
+    name = mains[0].name
+    return FixIntent(
+        "name-main-container",
+        f"set {DEFAULT_CONTAINER_ANNOTATION} to the main container '{name}'",
+        SetEntry(annotations, DEFAULT_CONTAINER_ANNOTATION, name),
+    )
 
 
 def _end(text: str) -> str:

@@ -13,6 +13,7 @@ from typing import Any
 
 from sidecar_lint.checks.registry import CheckContext, check
 from sidecar_lint.document import Pointer
+from sidecar_lint.fix_intents import FixIntent, MoveItems, RenameKey
 from sidecar_lint.k8s_fields import FieldTables
 from sidecar_lint.model import ContainerView, Violation, Workload
 from sidecar_lint.pointers import get_at
@@ -64,11 +65,13 @@ def unknown_field(workload: Workload, ctx: CheckContext) -> Iterator[Violation]:
                 continue
             child = (*pointer, key)
             if key not in valid:
+                text, guess = _message(tables, type_name, key, version, owner, workload)
                 yield Violation(
-                    _message(tables, type_name, key, version, owner, workload),
+                    text,
                     pointer=child,
                     target="key",
                     container=owner,
+                    intent=_intent(workload, ctx, type_name, child, value, guess),
                 )
                 continue
             info = known[key]
@@ -86,6 +89,39 @@ def unknown_field(workload: Workload, ctx: CheckContext) -> Iterator[Violation]:
     yield from _duplicates(workload)
 
 
+def _intent(
+    workload: Workload,
+    ctx: CheckContext,
+    type_name: str,
+    pointer: Pointer,
+    value: Any,
+    guess: str | None,
+) -> FixIntent | None:
+    """Rename a misspelled key; move invented sidecar lists into initContainers."""
+    key = pointer[-1]
+    if guess is not None:
+        return FixIntent("rename-key", f"rename '{key}' to '{guess}'", RenameKey(pointer, guess))
+    if (
+        key in SIDECAR_INVENTIONS
+        and type_name == "PodSpec"
+        and pointer[:-1] == workload.spec_pointer
+        and isinstance(value, list)
+        and value
+        and all(isinstance(item, dict) and "restartPolicy" not in item for item in value)
+        and ctx.options.gate_enabled("SidecarContainers")
+    ):
+        return FixIntent(
+            "native-sidecars",
+            f"move the entries of '{key}' to initContainers with restartPolicy: Always",
+            MoveItems(
+                tuple((*pointer, i) for i in range(len(value))),
+                (*pointer[:-1], "initContainers"),
+                (("restartPolicy", "Always"),),
+            ),
+        )
+    return None
+
+
 def _message(
     tables: FieldTables,
     type_name: str,
@@ -93,17 +129,18 @@ def _message(
     version: str,
     owner: ContainerView | None,
     workload: Workload,
-) -> str:
+) -> tuple[str, str | None]:
+    """The finding's message, and the key it suggests instead (a did-you-mean), if one."""
     where = f"container {owner.label()}" if owner else type_name
     subject = f"{workload.ref.display()}: unknown field '{key}' in {where}"
     if key in SIDECAR_INVENTIONS and type_name == "PodSpec":
-        return f"{workload.ref.display()}: " + _NATIVE_SIDECAR_HINT.format(key=key)
+        return f"{workload.ref.display()}: " + _NATIVE_SIDECAR_HINT.format(key=key), None
     if type_name == "ContainerRestartRule" and key in ("when", "onExit"):
         return (
             f"{subject}: restart rules have no '{key}' wrapper (an early design sketch); put "
             "'exitCodes' directly under the rule: {action: Restart, exitCodes: {operator: In, "
             "values: [42]}}"
-        )
+        ), None
     info = tables.field(type_name, key)
     if info is not None:
         container_type = type_name in ("Container", "EphemeralContainer")
@@ -112,25 +149,28 @@ def _message(
                 f"{subject}: container-level restartPolicy exists only from Kubernetes "
                 f"{info.since} on (target is {version}); see SL106 for what a native "
                 "sidecar becomes on this version, or raise --kubernetes-version"
-            )
+            ), None
         if _newer(info.since, version):
             return (
                 f"{subject}: '{key}' exists only from Kubernetes {info.since} on "
                 f"(target is {version}); raise --kubernetes-version or remove it"
-            )
+            ), None
         if info.until is not None:
             return (
                 f"{subject}: '{key}' was removed after Kubernetes {info.until} "
                 f"(target is {version})"
-            )
+            ), None
     valid = sorted(tables.fields(type_name, version))
     lowered = {f.lower(): f for f in valid}
     guess = lowered.get(key.lower()) or next(
         iter(difflib.get_close_matches(key, valid, n=1, cutoff=0.7)), None
     )
     if guess:
-        return f"{subject}; did you mean '{guess}'?"
-    return f"{subject}; the API server rejects it under strict validation and drops it otherwise"
+        return f"{subject}; did you mean '{guess}'?", guess
+    return (
+        f"{subject}; the API server rejects it under strict validation and drops it otherwise",
+        None,
+    )
 
 
 def _newer(since: str, version: str) -> bool:

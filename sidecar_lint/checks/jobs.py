@@ -25,6 +25,7 @@ import re
 from collections.abc import Iterator, Sequence
 
 from sidecar_lint.checks.registry import CheckContext, check
+from sidecar_lint.fix_intents import FixIntent, MoveItems
 from sidecar_lint.known_sidecars import runs_forever
 from sidecar_lint.model import ContainerView, Role, Violation, Workload
 from sidecar_lint.roles import command_line
@@ -85,7 +86,23 @@ def job_legacy_sidecar(workload: Workload, ctx: CheckContext) -> Iterator[Violat
             _message(workload, sidecar, mains, version, native),
             pointer=sidecar.pointer,
             container=sidecar,
+            intent=_native_move(workload, sidecar) if native else None,
         )
+
+
+def _native_move(workload: Workload, sidecar: ContainerView) -> FixIntent | None:
+    """Make a pod spec's regular sidecar a native one: last of initContainers, restarting."""
+    if sidecar.pointer != workload.spec_at("containers", sidecar.index):
+        return None  # a custom resource's own container list
+    if "restartPolicy" in sidecar.spec:
+        return None
+    return FixIntent(
+        "native-sidecar",
+        f"move {sidecar.label()} to initContainers with restartPolicy: Always",
+        MoveItems(
+            (sidecar.pointer,), workload.spec_at("initContainers"), (("restartPolicy", "Always"),)
+        ),
+    )
 
 
 def _surely_forever(sidecar: ContainerView) -> bool:

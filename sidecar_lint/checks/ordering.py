@@ -19,6 +19,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from sidecar_lint.checks.registry import CheckContext, check
+from sidecar_lint.fix_intents import FixIntent, SetEntry
 from sidecar_lint.model import DEFAULT_CONTAINER_ANNOTATION, Role, Violation, Workload
 from sidecar_lint.pointers import format_pointer
 
@@ -60,7 +61,18 @@ def main_container_not_first(workload: Workload, ctx: CheckContext) -> Iterator[
         f"; move {main.label()} to the top of containers[], or add the annotation "
         f"{DEFAULT_CONTAINER_ANNOTATION}: {name} to {target}"
     )
-    yield Violation(text, pointer=first.pointer, container=first)
+    intent = None
+    if main.name:
+        intent = FixIntent(
+            "default-container-annotation",
+            f"add {DEFAULT_CONTAINER_ANNOTATION}: {main.name} to {where}",
+            SetEntry(
+                (*workload.template_pointer, "metadata", "annotations"),
+                DEFAULT_CONTAINER_ANNOTATION,
+                main.name,
+            ),
+        )
+    yield Violation(text, pointer=first.pointer, container=first, intent=intent)
 
 
 def _object_annotation(workload: Workload) -> Any:

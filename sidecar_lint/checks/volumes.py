@@ -52,6 +52,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from sidecar_lint.checks.registry import CheckContext, check
+from sidecar_lint.fix_intents import FixIntent, RemoveItem
 from sidecar_lint.model import ContainerView, Violation, Workload
 from sidecar_lint.pointers import format_pointer, get_at
 
@@ -202,6 +203,11 @@ def unused_volume(workload: Workload, ctx: CheckContext) -> Iterator[Violation]:
         yield Violation(
             _unused_message(workload, name, undeclared),
             pointer=workload.spec_at("volumes", index, "name"),
+            intent=FixIntent(
+                "remove-volume",
+                f"remove the volume '{name}'",
+                RemoveItem(workload.spec_at("volumes", index)),
+            ),
         )
 
 

@@ -37,7 +37,12 @@ from sidecar_lint.loading.loaded import (
     iter_documents,
 )
 from sidecar_lint.loading.not_manifest import not_a_manifest
-from sidecar_lint.loading.reading import fast_path_available, load_bytes, load_source
+from sidecar_lint.loading.reading import (
+    encoding_of,
+    fast_path_available,
+    load_bytes,
+    load_source,
+)
 from sidecar_lint.loading.yaml_stream import RENDER_HINT
 
 __all__ = [
@@ -47,6 +52,7 @@ __all__ = [
     "Limits",
     "LoadedSource",
     "ParseProblem",
+    "encoding_of",
     "fast_path_available",
     "iter_documents",
     "load_bytes",

@@ -42,6 +42,15 @@ def _encoding(raw: bytes) -> tuple[str, int]:
     return "utf-8", 0
 
 
+def encoding_of(raw: bytes) -> tuple[str, bytes]:
+    """The codec a file's bytes are read with and the BOM they start with (b"" for none).
+
+    Writing a fixed file back encodes its text the same way, BOM first.
+    """
+    codec, bom = _encoding(raw)
+    return codec, raw[:bom]
+
+
 def decode(raw: bytes) -> str:
     """Decode file bytes as YAML allows (UTF-8, or UTF-16/32 with a BOM).
 

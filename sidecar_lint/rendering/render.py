@@ -159,6 +159,7 @@ def _with_comment_suppressions(
             path=paths.show(place.path),
             span=place.span,
             document_index=place.document_index,
+            fix=None,  # its edits were made on the rendered text, not on this file
         )
         by_file.setdefault(place.path, []).append(moved)
     out: list[Finding] = []

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from sidecar_lint import PROJECT_URL
-from sidecar_lint.findings import Finding, Severity
+from sidecar_lint.findings import Finding, Fix, Severity
 from sidecar_lint.output import json_escape_surrogates, utf8_bytes
 from sidecar_lint.paths import STDIN_PATH, RepoPaths
 
@@ -237,6 +237,9 @@ def _result(
         )
         for i, where in enumerate(finding.renders)
     ]
+    fixes = None
+    if finding.fix is not None:
+        fixes = [_fix(finding.fix, artifact_location(finding.path, paths), om)]
     return om.Result(
         rule_id=finding.code,
         rule_index=rule_index.get(finding.code),
@@ -247,6 +250,36 @@ def _result(
         suppressions=_suppressions(finding, om),
         properties=props,
         related_locations=related or None,
+        fixes=fixes,
+    )
+
+
+def _fix(fix: Fix, location: dict[str, str], om: Any) -> Any:
+    """A SARIF ``fix``: its edits as replacements, and how safe it is (``applicability``).
+
+    Regions are in the unmodified file; an empty region inserts.
+    """
+    replacements = [
+        om.Replacement(
+            deleted_region=om.Region(
+                start_line=e.span.start_line,
+                start_column=e.span.start_col,
+                end_line=e.span.end_line,
+                end_column=e.span.end_col,
+            ),
+            inserted_content=om.ArtifactContent(text=e.replacement) if e.replacement else None,
+        )
+        for e in fix.edits
+    ]
+    return om.Fix(
+        description=om.Message(text=fix.description),
+        artifact_changes=[
+            om.ArtifactChange(
+                artifact_location=om.ArtifactLocation(**_snake(location)),
+                replacements=replacements,
+            )
+        ],
+        properties={"applicability": fix.applicability},
     )
 
 

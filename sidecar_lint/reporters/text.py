@@ -1,15 +1,19 @@
-"""Human output: ``path:line:col: severity CODE [name] message``, source line, caret."""
+"""Human output: ``path:line:col: severity CODE [name] message``, source line, caret.
+
+A finding ``--fix`` would fix ends in ``[*]``, and a line above the summary says
+how many are fixable (and how many more with ``--unsafe-fixes``), unless ``--quiet``.
+"""
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 from sidecar_lint.findings import Finding, Severity
 
 if TYPE_CHECKING:
-    from sidecar_lint.report_context import ReportContext
+    from sidecar_lint.report_context import FixOptions, ReportContext
     from sidecar_lint.results import RunResult
 
 _COLORS = {"error": "\033[31;1m", "warning": "\033[33;1m", "note": "\033[36m"}
@@ -33,6 +37,8 @@ def render(result: RunResult, context: ReportContext) -> str:
     def read_line(path: str, number: int) -> str:
         return context.lines.get(path, {}).get(number, "")
 
+    fixes = context.fixes
+
     out: list[str] = []
     if options.statistics:
         counts = Counter((f.code, f.name, f.severity.value) for f in result.findings)
@@ -42,7 +48,7 @@ def render(result: RunResult, context: ReportContext) -> str:
             )
     else:
         for finding in result.findings:
-            out.append(_headline(finding, paint))
+            out.append(_headline(finding, paint, fixes))
             if not options.quiet:
                 out.extend(
                     _snippet(finding, read_line(finding.path, finding.span.start_line), paint)
@@ -50,6 +56,11 @@ def render(result: RunResult, context: ReportContext) -> str:
     for error in result.errors if options.list_errors else ():
         out.append(f"{paint(_COLORS['error'], 'error')}: {error}")
     if not options.quiet or result.findings or result.errors:
+        if fixes.applied:
+            out.append(f"Fixed {fixes.applied} problem{'s' if fixes.applied != 1 else ''}.")
+        hint = "" if options.quiet else fix_hint(result.findings, fixes)
+        if hint:
+            out.append(hint)
         out.append(summary_line(result))
     text = "\n".join(out) + "\n" if out else ""
     if options.guard_commands:
@@ -59,10 +70,26 @@ def render(result: RunResult, context: ReportContext) -> str:
     return text
 
 
-def _headline(f: Finding, paint: Callable[[str, str], str]) -> str:
+def _headline(f: Finding, paint: Callable[[str, str], str], fixes: FixOptions) -> str:
     sev = paint(_COLORS[f.severity.value], f.severity.value)
     where = f"{f.path}:{f.span.start_line}:{f.span.start_col}"
-    return f"{paint(_BOLD, where)}: {sev} {paint(_BOLD, f.code)} [{f.name}] {f.message}"
+    mark = " [*]" if f.fix is not None and fixes.applies(f.fix.applicability) else ""
+    return f"{paint(_BOLD, where)}: {sev} {paint(_BOLD, f.code)} [{f.name}] {f.message}{mark}"
+
+
+def fix_hint(findings: Iterable[Finding], fixes: FixOptions) -> str:
+    """``[*] 2 fixable with --fix (1 more with --unsafe-fixes).``, or "" when none is."""
+    offered = [f.fix.applicability for f in findings if f.fix is not None]
+    fixable = sum(1 for a in offered if fixes.applies(a))
+    more = len(offered) - fixable
+    if not offered:
+        return ""
+    if not fixable:
+        return f"[*] {more} fixable with --fix --unsafe-fixes."
+    text = f"[*] {fixable} fixable with --fix"
+    if more:
+        text += f" ({more} more with --unsafe-fixes)"
+    return text + "."
 
 
 #: Source characters shown around a finding on a long line (minified JSON is one line).
