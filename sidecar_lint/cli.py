@@ -190,6 +190,7 @@ def _request(args: argparse.Namespace, resolver: SettingsResolver) -> RunRequest
         statistics=args.statistics,
         render=args.render,
         fix=_fix_mode(args, resolver),
+        helm_values=tuple(args.helm_values),
     )
 
 

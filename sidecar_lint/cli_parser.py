@@ -222,6 +222,14 @@ def build_parser() -> argparse.ArgumentParser:
         "the result at the source lines: auto (default) when a tool is installed, never, or "
         "always (a missing tool is an error)",
     )
+    p.add_argument(
+        "--helm-values",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="a value file for every rendered Helm chart, after the configuration's "
+        "helm.values (repeatable)",
+    )
     p.add_argument("--list-rules", action="store_true", help="list every rule and exit")
     p.add_argument("--explain", metavar="CODE", help="explain one rule (code or name) and exit")
     p.add_argument(

@@ -165,6 +165,16 @@ class ClusterConfig(BaseModel):
     injectors: dict[str, InjectorConfig] = Field(default_factory=dict)
 
 
+class HelmSettings(BaseModel):
+    """How charts are rendered: value files (relative to this file), release name, namespace."""
+
+    model_config = _STRICT
+
+    values: list[str] = Field(default_factory=list)
+    release_name: str = Field(default="release", alias="releaseName", min_length=1)
+    namespace: str | None = Field(default=None, min_length=1)
+
+
 class Config(BaseModel):
     """Everything a configuration file may say."""
 
@@ -186,6 +196,7 @@ class Config(BaseModel):
     render: Literal["auto", "never", "always"] | None = None
     fix: StrictBool | None = None
     unsafe_fixes: StrictBool | None = Field(default=None, alias="unsafeFixes")
+    helm: HelmSettings = Field(default_factory=HelmSettings)
 
     @field_validator("kubernetes_version", mode="before")
     @classmethod

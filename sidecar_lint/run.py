@@ -164,6 +164,7 @@ class RunRequest:
     statistics: bool = False
     fix: FixMode | None = None  # --fix (write) or --diff (compare only)
     render: str | None = None  # --render: auto, never or always (None: configuration, else auto)
+    helm_values: tuple[str, ...] = ()  # --helm-values, after the configuration's helm.values
 
     @property
     def render_mode(self) -> str:
@@ -240,7 +241,7 @@ def _plan_renders(request: RunRequest, items: Sequence[Input], err: TextIO) -> R
     files = [item.path for item in items if not item.is_stdin and item.problem is None]
     plan = plan_renders(request.paths or ["."], files, request.render_mode)
     if plan.missing_tool is not None:
-        raise UsageError(f"--render always: neither {plan.missing_tool} is on PATH")
+        raise UsageError(f"--render always: {plan.missing_tool}")
     for note in plan.notes:
         say(err, note, "note")
     return plan
@@ -423,8 +424,21 @@ def _lint_renders(
     cache_dir = None
     if request.use_cache:
         cache_dir = Path(request.cache_dir) if request.cache_dir else default_cache_dir()
-    reports = render_all(plan, linter_for, jobs, cache_dir)
+    reports = render_all(plan, linter_for, jobs, cache_dir, helm=_helm_options(request))
     return merge(reports, plan)
+
+
+def _helm_options(request: RunRequest) -> Any:
+    """Value files, release and namespace for ``helm template`` (configuration, then flags)."""
+    from pathlib import Path
+
+    from sidecar_lint.rendering import HelmOptions
+
+    loaded = request.settings.loaded
+    helm = loaded.config.helm
+    values = [(loaded.base_dir / v).resolve() for v in helm.values]
+    values += [Path(v).resolve() for v in request.helm_values]
+    return HelmOptions(tuple(values), helm.release_name, helm.namespace)
 
 
 def repo_identity(paths: RepoPaths) -> Callable[[Finding], str]:

@@ -32,6 +32,7 @@ from sidecar_lint.engine import Linter
 from sidecar_lint.findings import Finding
 from sidecar_lint.loading import Limits
 from sidecar_lint.output import write_atomic
+from sidecar_lint.rendering.helm import HelmOptions
 from sidecar_lint.rendering.plan import (
     RENDER_MODES,
     RenderPlan,
@@ -52,6 +53,7 @@ from sidecar_lint.results import Summary
 __all__ = [
     "DEFAULT_TIMEOUT",
     "RENDER_MODES",
+    "HelmOptions",
     "MergedFile",
     "RenderPlan",
     "RenderTarget",
@@ -71,19 +73,22 @@ def render_all(
     jobs: int = 1,
     cache_dir: Path | None = None,
     timeout: float = DEFAULT_TIMEOUT,
+    helm: HelmOptions | None = None,
 ) -> list[RenderReport]:
     """Render every target (``jobs`` at a time), then lint each output in this thread."""
-    tool = plan.tool
-    if tool is None or not plan.targets or plan.display is None:
+    if not plan.targets or plan.display is None:
         return []
     paths = plan.display
+    options = helm or HelmOptions()
 
     def one(target: RenderTarget) -> Rendered:
-        key = cache_key(target, tool) if cache_dir is not None else None
+        tool = plan.helm if target.kind == "helm" else plan.tool
+        assert tool is not None  # a target is planned only when its tool was found
+        key = cache_key(target, tool, options) if cache_dir is not None else None
         cached = _cached(cache_dir, key) if key is not None else None
         if cached is not None:
             return Rendered(target, cached[0], cached[1])
-        rendered = render(target, tool, timeout)
+        rendered = render(target, tool, timeout, options)
         if (
             key is not None
             and cache_dir is not None

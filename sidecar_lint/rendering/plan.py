@@ -17,7 +17,7 @@ from pathlib import Path
 
 from sidecar_lint.findings import Finding
 from sidecar_lint.rendering.kustomization import Tree, kustomization_file, read_tree
-from sidecar_lint.rendering.tools import Tool, find_kustomize
+from sidecar_lint.rendering.tools import Tool, find_helm, find_kustomize
 
 RENDER_MODES = ("auto", "never", "always")
 
@@ -34,9 +34,10 @@ PATCH_DIRECTIVES = ("$patch", "$setElementOrder/", "$deleteFromPrimitiveList/", 
 class RenderTarget:
     """One directory to render: its kustomization file, what it reads, and its name in reports."""
 
-    file: Path  # resolved
+    file: Path  # resolved: the kustomization file, or a chart's Chart.yaml
     display: str  # the directory as reports name it
     tree: Tree
+    kind: str = "kustomize"  # or "helm"
 
     @property
     def directory(self) -> Path:
@@ -49,11 +50,12 @@ class RenderPlan:
 
     mode: str = "never"
     tool: Tool | None = None
+    helm: Tool | None = None
     targets: list[RenderTarget] = field(default_factory=list)
     covered: set[Path] = field(default_factory=set)
     partial: set[Path] = field(default_factory=set)
     notes: list[str] = field(default_factory=list)
-    missing_tool: str | None = None  # set when --render always finds no tool
+    missing_tool: str | None = None  # what --render always misses ("helm is not on PATH")
     display: Paths | None = None
 
     def lints_raw(self, path: str) -> bool:
@@ -100,25 +102,27 @@ def plan_renders(
     here = (cwd or Path.cwd()).resolve()
     display = Paths(here, any(os.path.isabs(p) for p in paths))
     plan = RenderPlan(mode, display=display)
-    trees = [read_tree(k) for k in _kustomizations(paths, files)]
+    found = _marked_directories(paths, files)
+    trees = [read_tree(k) for k in found.kustomizations]
     # A file named alone is linted as it is, but a kustomization above it (up to the working
     # directory) still says whether it is a patch.
-    beside = [read_tree(k) for k in _kustomizations([str(here)], _named_files(paths))]
-    patches = {p.path for t in (*trees, *beside) for p in t.patches}
+    beside = _marked_directories([str(here)], _named_files(paths)).kustomizations
+    patches = {p.path for t in (*trees, *map(read_tree, beside)) for p in t.patches}
+    plan.partial = patches
+    if found.charts and mode != "never":
+        _plan_charts(plan, found.charts, mode, env)
     if not trees:
-        plan.partial = patches
         return plan
     if mode != "never":
         plan.tool = find_kustomize(env)
         if plan.tool is None and mode == "always":
-            plan.missing_tool = "kustomize nor kubectl"
+            plan.missing_tool = "neither kustomize nor kubectl is on PATH"
         elif plan.tool is None:
             plan.notes.append(
                 f"{len(trees)} kustomization(s) linted file by file, not rendered: neither "
                 "kustomize nor kubectl is on PATH (install one, or pass --render never)"
             )
     if plan.tool is None:
-        plan.partial = patches
         return plan
     for tree in trees:
         if tree.is_component():
@@ -129,21 +133,63 @@ def plan_renders(
     return plan
 
 
-def _kustomizations(paths: Sequence[str], files: Iterable[str]) -> list[Path]:
-    """Kustomization files in the directories between each walked file and its walk's root."""
+def _plan_charts(
+    plan: RenderPlan, charts: Sequence[Path], mode: str, env: Mapping[str, str] | None
+) -> None:
+    """Charts are rendered with helm; without it, their templates are left out, with a note."""
+    assert plan.display is not None
+    plan.helm = find_helm(env)
+    if plan.helm is None and mode == "always":
+        plan.missing_tool = "helm is not on PATH"
+        return
+    for chart in charts:
+        files = {p.resolve() for p in chart.rglob("*") if p.is_file()}
+        shown = plan.display.show(chart)
+        if plan.helm is not None:
+            tree = Tree(chart / "Chart.yaml", kind="Chart", files=files)
+            plan.targets.append(RenderTarget(tree.root, shown, tree, kind="helm"))
+            plan.covered |= files
+            continue
+        plan.covered |= {f for f in files if "templates" in f.relative_to(chart).parts[:-1]}
+        plan.notes.append(
+            f"{shown}: Helm chart not rendered, helm is not on PATH; its templates are not "
+            f"linted (install helm, or run `helm template {shown} | sidecar-lint -`)"
+        )
+
+
+@dataclass
+class _Marked:
+    kustomizations: list[Path] = field(default_factory=list)
+    charts: list[Path] = field(default_factory=list)
+
+
+def _marked_directories(paths: Sequence[str], files: Iterable[str]) -> _Marked:
+    """Kustomizations and charts between each walked file and its walk's root.
+
+    A chart inside another chart (``charts/sub``) is rendered with it, not alone.
+    """
     roots = [_resolved(p) for p in paths if p != "-" and os.path.isdir(p)]
+    marked = _Marked()
     if not roots:
-        return []
-    checked: dict[Path, Path | None] = {}
+        return marked
+    checked: set[Path] = set()
     for file in files:
         directory = _resolved(file).parent
         root = next((r for r in roots if directory == r or r in directory.parents), None)
         while root is not None and directory not in checked:
-            checked[directory] = kustomization_file(directory)
+            checked.add(directory)
+            kfile = kustomization_file(directory)
+            if kfile is not None:
+                marked.kustomizations.append(kfile.resolve())
+            if (directory / "Chart.yaml").is_file():
+                marked.charts.append(directory)
             if directory == root:
                 break
             directory = directory.parent
-    return sorted(k.resolve() for k in checked.values() if k is not None)
+    marked.kustomizations.sort()
+    charts = sorted(marked.charts)
+    marked.charts = [c for c in charts if not any(o in c.parents for o in charts)]
+    return marked
 
 
 def _named_files(paths: Sequence[str]) -> list[str]:

@@ -23,11 +23,15 @@ from sidecar_lint.document import Span
 from sidecar_lint.engine import Linter
 from sidecar_lint.findings import Finding
 from sidecar_lint.loading import Limits, load_bytes
+from sidecar_lint.rendering.helm import HelmMapper, HelmOptions, helm_command
 from sidecar_lint.rendering.kustomization import relative_entry
 from sidecar_lint.rendering.origin import Mapper, Place, Sources
 from sidecar_lint.rendering.plan import Paths, RenderTarget
 from sidecar_lint.rendering.tools import DEFAULT_TIMEOUT, Tool, ToolRun, run_tool
 from sidecar_lint.results import Summary
+
+#: Charts rendered with their own values only, under the default release name.
+NO_HELM_OPTIONS = HelmOptions()
 
 #: The wrapper's only content besides the resource: Kustomize's record of origins.
 BUILD_METADATA = "buildMetadata: [originAnnotations, transformerAnnotations]\n"
@@ -53,8 +57,17 @@ class RenderReport:
     texts: dict[str, list[str]] = field(default_factory=dict)  # source lines, by reported path
 
 
-def render(target: RenderTarget, tool: Tool, timeout: float = DEFAULT_TIMEOUT) -> Rendered:
-    """Run the tool on ``target`` through a temporary wrapper kustomization."""
+def render(
+    target: RenderTarget,
+    tool: Tool,
+    timeout: float = DEFAULT_TIMEOUT,
+    helm: HelmOptions = NO_HELM_OPTIONS,
+) -> Rendered:
+    """Run the tool on ``target``: a kustomization through a temporary wrapper, a chart as is."""
+    if target.kind == "helm":
+        return Rendered(
+            target, run_tool(helm_command(tool, target.directory, helm), timeout), target.directory
+        )
     if target.tree.remote:
         remote = target.tree.remote[0]
         return Rendered(
@@ -80,7 +93,7 @@ def render(target: RenderTarget, tool: Tool, timeout: float = DEFAULT_TIMEOUT) -
     return Rendered(target, run, base)
 
 
-def cache_key(target: RenderTarget, tool: Tool) -> str | None:
+def cache_key(target: RenderTarget, tool: Tool, helm: HelmOptions = NO_HELM_OPTIONS) -> str | None:
     """A digest of every file the render reads (and of the tool), or None if one is unreadable.
 
     Besides the files the kustomizations name, every file beside each
@@ -88,9 +101,13 @@ def cache_key(target: RenderTarget, tool: Tool) -> str | None:
     """
     h = hashlib.blake2b(digest_size=16)
     h.update(f"{tool.name}\0{tool.executable}\0{target.directory}\0".encode())
+    if target.kind == "helm":
+        h.update(f"{helm.release}\0{helm.namespace}\0".encode())
     try:
         h.update(str(os.stat(tool.executable).st_mtime_ns).encode())
         files = set(target.tree.files)
+        if target.kind == "helm":
+            files |= set(helm.values)
         for kfile in target.tree.kustomizations:
             files |= {p for p in kfile.parent.iterdir() if p.is_file()}
         for path in sorted(files):
@@ -132,7 +149,11 @@ def lint_rendered(
         workloads=after.workloads - before.workloads,
     )
     docs = {d.index: d for d in loaded.documents}
-    mapper = Mapper(rendered.base, target.tree.patches, sources, target.file)
+    mapper: Mapper | HelmMapper
+    if target.kind == "helm":
+        mapper = HelmMapper(target.directory, loaded.source.lines, sources)
+    else:
+        mapper = Mapper(rendered.base, target.tree.patches, sources, target.file)
     placed: list[tuple[Finding, Place]] = []
     for finding in found:
         doc = docs.get(finding.document_index) if finding.document_index is not None else None
