@@ -18,6 +18,20 @@ from functools import cache, lru_cache
 FILE_EXCHANGE_KINDS = frozenset(
     {"log-shipper", "config-reloader", "file-sync", "secrets-agent", "backup-agent"}
 )
+#: Proxies that intercept the pod's traffic themselves (a mesh): a Service never needs to
+#: target them.
+INTERCEPTING_PROXIES = frozenset(
+    {
+        "Istio proxy",
+        "Linkerd proxy",
+        "Consul dataplane",
+        "Dapr sidecar",
+        "Kuma sidecar",
+        "AWS App Mesh Envoy",
+    }
+)
+#: Catalogued proxies that stand in front of the application and receive its traffic.
+FRONT_PROXIES = frozenset({"oauth2-proxy", "kube-rbac-proxy", "Envoy proxy"})
 #: Categories the main container depends on at start-up.
 STARTUP_DEPENDENCY_KINDS = frozenset({"network-proxy", "database-proxy", "secrets-agent"})
 
