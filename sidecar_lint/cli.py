@@ -39,6 +39,7 @@ from sidecar_lint.run import (
     EXIT_ERROR,
     EXIT_FINDINGS,
     EXIT_OK,
+    Inputs,
     LintRun,
     RunRequest,
     UsageError,
@@ -112,7 +113,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         for message in errors:
             say(err, message, "error")
         return EXIT_ERROR if errors else EXIT_OK
-    done = lint(request, inputs)
+    done = _lint_with_progress(request, inputs, err)
     for note in done.notes:  # files named explicitly that are not manifests
         say(err, note, "note")
     unwritten = write_baseline(request, done, err)
@@ -192,6 +193,19 @@ def _request(args: argparse.Namespace, resolver: SettingsResolver) -> RunRequest
         fix=_fix_mode(args, resolver),
         helm_values=tuple(args.helm_values),
     )
+
+
+def _lint_with_progress(request: RunRequest, inputs: Inputs, err: TextIO) -> LintRun:
+    """:func:`lint`, with a progress line on ``err`` where one belongs (see ``progress``)."""
+    from sidecar_lint.progress import progress_line
+
+    stdout_formats = [spec.format for spec in request.outputs if spec.path is None]
+    line = progress_line(err, len(inputs.items), stdout_formats, request.quiet, os.environ)
+    try:
+        return lint(request, inputs, line)
+    finally:
+        if line is not None:
+            line.close()
 
 
 def _merge_sarif(target: str, logs: Sequence[str], err: TextIO) -> int:

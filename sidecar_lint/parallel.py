@@ -191,13 +191,30 @@ def lint_input(
 
 
 def resolve_jobs(jobs: str | None, inputs: Sequence[Input], sizes: Sequence[int]) -> int:
-    """The number of processes for ``--jobs`` (``auto`` or None: all cores, for big runs)."""
+    """The number of processes for ``--jobs`` (``auto`` or None: the idle cores, for big runs)."""
     if jobs not in (None, "auto"):
         return max(1, int(jobs))
-    cores = available_cores()
-    if cores <= 1 or (len(inputs) < AUTO_MIN_FILES and sum(sizes) < AUTO_MIN_BYTES):
+    if len(inputs) < AUTO_MIN_FILES and sum(sizes) < AUTO_MIN_BYTES:
         return 1
-    return min(cores, max(1, len(inputs)))
+    return min(idle_cores(), max(1, len(inputs)))
+
+
+def idle_cores() -> int:
+    """The cores ``--jobs auto`` uses: those of :func:`available_cores` others leave idle.
+
+    The one-minute load average counts the processes that want a core. Two
+    workers that share one core with others are slower than one process (each
+    pays for the pool and gets half a core), so only the idle share of the
+    machine is counted, rounded to the nearest core, and one process is used
+    when less than about one and a half cores are idle.
+    """
+    cores = available_cores()
+    try:
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):  # pragma: no cover - Windows
+        return cores
+    idle = cores * max(0.0, 1.0 - load / (os.cpu_count() or cores))
+    return max(1, min(cores, int(idle + 0.5)))
 
 
 def available_cores() -> int:

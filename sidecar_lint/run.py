@@ -319,8 +319,13 @@ class FixedFiles:
     notes: list[str] = field(default_factory=list)  # fixes that were not applied, and why
 
 
-def lint(request: RunRequest, inputs: Inputs) -> LintRun:
-    """Lint every input (cached, on several cores when worth it), then apply the baseline."""
+def lint(
+    request: RunRequest, inputs: Inputs, progress: Callable[[int], None] | None = None
+) -> LintRun:
+    """Lint every input (cached, on several cores when worth it), then apply the baseline.
+
+    ``progress`` is told how many files are done after each one.
+    """
     from sidecar_lint.parallel import lint_inputs, tune_gc
 
     tune_gc()
@@ -336,7 +341,9 @@ def lint(request: RunRequest, inputs: Inputs) -> LintRun:
         inputs.items, inputs.profiles, inputs.profile_of, request.jobs, request.fix
     )
     plan = inputs.renders
-    for item, report in zip(inputs.items, reports, strict=True):
+    for done, (item, report) in enumerate(zip(inputs.items, reports, strict=True), 1):
+        if progress is not None:
+            progress(done)
         if report.error is not None:
             result.errors.append(report.error)
             continue

@@ -133,6 +133,7 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
                 "sidecar_lint.cli",
                 "sidecar_lint.cli_parser",
                 "sidecar_lint.report_writer",
+                "sidecar_lint.progress",
                 "sidecar_lint.__main__",
             }
         ),

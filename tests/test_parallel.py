@@ -75,6 +75,20 @@ def test_auto_uses_one_process_for_few_small_files() -> None:
     assert resolve_jobs("auto", many, [10_000] * len(many)) >= 1
 
 
+def test_auto_uses_only_the_idle_cores(monkeypatch: pytest.MonkeyPatch) -> None:
+    many = [Input(f"f{i}.yaml") for i in range(AUTO_MIN_FILES * 4)]
+    sizes = [10_000] * len(many)
+    monkeypatch.setattr("os.sched_getaffinity", lambda _pid: {0, 1, 2, 3}, raising=False)
+    monkeypatch.setattr("os.cpu_count", lambda: 4)
+    monkeypatch.setattr("os.getloadavg", lambda: (0.2, 0.0, 0.0))
+    assert resolve_jobs("auto", many, sizes) == 4
+    monkeypatch.setattr("os.getloadavg", lambda: (2.0, 0.0, 0.0))  # two cores busy elsewhere
+    assert resolve_jobs("auto", many, sizes) == 2
+    monkeypatch.setattr("os.getloadavg", lambda: (3.5, 0.0, 0.0))  # half a core idle
+    assert resolve_jobs("auto", many, sizes) == 1
+    assert resolve_jobs("2", many, sizes) == 2  # an explicit number is taken as it is
+
+
 def test_jobs_flag_validation() -> None:
     parser = build_parser()
     assert parser.parse_args(["--jobs", "auto"]).jobs == "auto"
