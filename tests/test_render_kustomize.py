@@ -163,6 +163,19 @@ def test_parallel_renders_print_what_one_at_a_time_prints(tree: Path) -> None:
     assert one.stdout == two.stdout and placed(findings(one)) == [tuple(e) for e in EXPECTED]
 
 
+@needs_tool
+def test_a_named_file_is_linted_through_the_kustomization_that_reads_it(tree: Path) -> None:
+    """What pre-commit does: name the changed files; each is judged as its overlay renders it."""
+    proc = run_cli(
+        "--isolated", "--no-cache", "--format", "json", "overlays/prod/cpu.yaml", cwd=tree
+    )
+    assert [(f[0], f[1], f[2], f[3]) for f in placed(findings(proc))] == [
+        ("overlays/prod/cpu.yaml", 9, 11, "SL501"),
+        ("overlays/prod/cpu.yaml", 12, 20, "SL401"),
+    ]
+    assert json.loads(proc.stdout)["summary"]["files"] == 1
+
+
 def test_render_never_lints_patches_as_partial_objects(tree: Path) -> None:
     proc = run_cli(
         "--isolated", "--no-cache", "--render", "never", "--format", "json", ".", cwd=tree

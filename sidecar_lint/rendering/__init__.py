@@ -173,6 +173,8 @@ def merge(reports: Sequence[RenderReport], plan: RenderPlan) -> tuple[list[Merge
             if isinstance(ref, ObjectRef):
                 objects.setdefault(path, []).append((index, ref))
         for finding in report.findings:
+            if report.target.only and (base / finding.path).resolve() not in report.target.only:
+                continue
             key = _location_key(finding)
             shown = (
                 plan.display.show(report.target.file) if plan.display else str(report.target.file)
@@ -195,7 +197,7 @@ def merge(reports: Sequence[RenderReport], plan: RenderPlan) -> tuple[list[Merge
         merged.lines[n] = lines[n - 1] if 0 < n <= len(lines) else ""
     for path, entries in objects.items():
         files.setdefault(path, MergedFile(path)).objects = sorted(set(entries), key=str)
-    summary.files = len({p for t in plan.targets for p in t.tree.files})
+    summary.files = len({p for t in plan.targets for p in (t.only or t.tree.files)})
     return sorted(files.values(), key=lambda m: m.path), summary
 
 

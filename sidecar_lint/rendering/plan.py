@@ -38,6 +38,8 @@ class RenderTarget:
     display: str  # the directory as reports name it
     tree: Tree
     kind: str = "kustomize"  # or "helm"
+    #: The files whose findings are reported (the files named on the command line); empty: all.
+    only: frozenset[Path] = frozenset()
 
     @property
     def directory(self) -> Path:
@@ -95,23 +97,27 @@ def plan_renders(
 ) -> RenderPlan:
     """The renders for a run over ``paths``, whose walk found ``files``.
 
-    Only directories on the command line are searched (a file named alone is
-    linted as it is), from each walked file's directory up to the directory
-    given.
+    Directories on the command line are searched from each walked file's
+    directory up to the directory given. A file named alone (as pre-commit
+    passes them) is linted through the kustomization above it (up to the
+    working directory) that reads it, and only its own findings are reported.
     """
     here = (cwd or Path.cwd()).resolve()
     display = Paths(here, any(os.path.isabs(p) for p in paths))
     plan = RenderPlan(mode, display=display)
     found = _marked_directories(paths, files)
     trees = [read_tree(k) for k in found.kustomizations]
-    # A file named alone is linted as it is, but a kustomization above it (up to the working
-    # directory) still says whether it is a patch.
-    beside = _marked_directories([str(here)], _named_files(paths)).kustomizations
-    patches = {p.path for t in (*trees, *map(read_tree, beside)) for p in t.patches}
+    named = {_resolved(p) for p in _named_files(paths)}
+    beside = [
+        read_tree(k)
+        for k in _marked_directories([str(here)], sorted(map(str, named))).kustomizations
+    ]
+    beside = [t for t in beside if named & t.files and t.root not in found.kustomizations]
+    patches = {p.path for t in (*trees, *beside) for p in t.patches}
     plan.partial = patches
     if found.charts and mode != "never":
         _plan_charts(plan, found.charts, mode, env)
-    if not trees:
+    if not trees and not beside:
         return plan
     if mode != "never":
         plan.tool = find_kustomize(env)
@@ -119,16 +125,21 @@ def plan_renders(
             plan.missing_tool = "neither kustomize nor kubectl is on PATH"
         elif plan.tool is None:
             plan.notes.append(
-                f"{len(trees)} kustomization(s) linted file by file, not rendered: neither "
-                "kustomize nor kubectl is on PATH (install one, or pass --render never)"
+                f"{len(trees) + len(beside)} kustomization(s) linted file by file, not rendered: "
+                "neither kustomize nor kubectl is on PATH (install one, or pass --render never)"
             )
     if plan.tool is None:
         return plan
     for tree in trees:
-        if tree.is_component():
-            continue
-        plan.targets.append(RenderTarget(tree.root, display.show(tree.directory), tree))
-        plan.covered |= tree.files
+        if not tree.is_component():
+            plan.targets.append(RenderTarget(tree.root, display.show(tree.directory), tree))
+            plan.covered |= tree.files
+    for tree in beside:
+        hits = frozenset((named & tree.files) - plan.covered)
+        if hits and not tree.is_component():
+            shown = display.show(tree.directory)
+            plan.targets.append(RenderTarget(tree.root, shown, tree, only=hits))
+            plan.covered |= hits
     plan.partial = patches - plan.covered
     return plan
 
