@@ -218,7 +218,7 @@ _LEAD = r"(?:^|\bexec\s+)(?:\S*/)?"
 _DOES = (
     (
         re.compile(r"\btail\b[^|;&]*\s-[a-zA-Z+0-9]*[fF]\b"),
-        "tails a file ('tail -f')",
+        "tails a file forever ('tail -f')",
         "log-shipper",
     ),
     (

@@ -137,6 +137,19 @@ def sidecar_evidence(
                     kind=None if matched[1] in known_sidecars.FILE_EXCHANGE_KINDS else matched[1],
                 )
             )
+    if image and not any(e.source == "image" for e in found):
+        repo_name = known_sidecars.image_repository(image).rsplit("/", 1)[-1]
+        named = known_sidecars.name_pattern(repo_name)
+        if named is not None and named[1] is not None:
+            # an image built for the job (``…/log-shipper``) says what it runs, as images do
+            found.append(
+                Evidence(
+                    Weight.NAME,
+                    f"image name '{repo_name}' matches '{named[0]}'",
+                    "image-name",
+                    kind=named[1],
+                )
+            )
     if image and known_sidecars.is_reverse_proxy_image(image):
         found.append(
             Evidence(

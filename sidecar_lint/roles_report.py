@@ -92,6 +92,6 @@ def _evidence(evidence: Evidence, reasons: tuple[str, ...]) -> dict[str, Any]:
 
 
 def _line(evidence: dict[str, Any]) -> str:
-    """``command tails a file ('tail -f')  (weight 2, command)``; set-aside evidence says so."""
+    """``command tails a file forever ('tail -f')  (weight 2, command)``; the rest says so."""
     aside = "" if evidence["decides"] else "weighed, not deciding: "
     return f"{aside}{evidence['reason']}  (weight {evidence['weight']}, {evidence['source']})"

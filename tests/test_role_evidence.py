@@ -129,6 +129,22 @@ def test_a_catalogued_name_alone_gives_no_file_exchange_category() -> None:
     assert found == {"shop": (M, None), "fluent-bit": (S, None)}
 
 
+def test_an_image_named_for_the_job_is_image_evidence() -> None:
+    found = roles(
+        """\
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: web}
+        spec:
+          initContainers:
+            - {name: shipper, image: localhost:5000/log-shipper, restartPolicy: Always}
+          containers:
+            - {name: web, image: registry.example.com/web:3.1.0}
+        """
+    )
+    assert found == {"shipper": (N, "log-shipper"), "web": (M, None)}
+
+
 def test_a_shipping_command_gives_the_category_without_a_catalogued_image() -> None:
     found = roles(
         """\
@@ -404,7 +420,7 @@ def test_show_roles_prints_each_piece_of_evidence_with_its_weight(
         ]
         assert log1["evidence"] == [
             {
-                "reason": "command tails a file ('tail -f')",
+                "reason": "command tails a file forever ('tail -f')",
                 "source": "command",
                 "weight": 2,
                 "weightName": "command",
@@ -414,7 +430,7 @@ def test_show_roles_prints_each_piece_of_evidence_with_its_weight(
         ]
         return
     lines = out.splitlines()
-    assert "- command tails a file ('tail -f')  (weight 2, command)" in lines[5]
+    assert "- command tails a file forever ('tail -f')  (weight 2, command)" in lines[5]
     assert lines[3].endswith(
         "- weighed, not deciding: command loops forever ('while true')  (weight 1, loop)"
     )

@@ -12,7 +12,9 @@ Services of every input, in the workload's namespace, whose selector matches
 the pod template's labels). When the proxy's upstream is known, only a
 Service that reaches that upstream port bypasses it (a webhook port beside a
 metrics proxy does not). Mesh proxies (Istio, Linkerd, Consul, Kuma, Dapr,
-App Mesh) intercept traffic themselves and are never judged.
+App Mesh) intercept traffic themselves and are never judged, and so is a proxy
+that declares only admin, metrics or health ports (or Envoy's 150xx mesh ports,
+as a mesh-style Envoy does): nothing shows it receives the app's traffic.
 """
 
 from __future__ import annotations
@@ -26,6 +28,11 @@ from sidecar_lint.checks.registry import CheckContext, check
 from sidecar_lint.cluster import ServiceFacts, ServicePort
 from sidecar_lint.known_sidecars import FRONT_PROXIES, INTERCEPTING_PROXIES, is_reverse_proxy_image
 from sidecar_lint.model import ContainerView, Violation, Workload
+
+#: Ports a proxy serves itself, never the app's traffic: admin, metrics and health endpoints,
+#: and the 150xx range mesh-style Envoy sidecars keep to themselves.
+_OWN_PORT_NAMES = re.compile(r"admin|metric|stat|prom|health|debug|pprof|probe", re.IGNORECASE)
+_OWN_PORT_NUMBERS = frozenset({9901, *range(15000, 15100)})
 
 _LOOPBACK_PORT = re.compile(r"(?:\blocalhost|\b127\.0\.0\.1|\[::1\]):(\d{1,5})\b", re.IGNORECASE)
 
@@ -56,7 +63,7 @@ def service_bypasses_proxy_sidecar(workload: Workload, ctx: CheckContext) -> Ite
         upstream = _upstream_ports(proxy)
         if not _in_front(proxy, upstream):
             continue
-        own = [p for p in ports if p.container is proxy]
+        own = [p for p in ports if p.container is proxy and _serves_clients(p)]
         if not own:
             continue
         targeted = [
@@ -65,7 +72,7 @@ def service_bypasses_proxy_sidecar(workload: Workload, ctx: CheckContext) -> Ite
             for entry in service.ports
             if (hit := _target(entry, ports, mains, upstream)) is not None
         ]
-        if any(hit.container is proxy for _, _, hit in targeted):
+        if any(hit.container is proxy for _, _, hit in targeted):  # any of its ports
             continue
         bypass = _bypassing(services, targeted, mains, upstream)
         if bypass is None:
@@ -106,6 +113,13 @@ def _declared(container: ContainerView) -> list[_Port]:
             name = p.get("name")
             out.append(_Port(container, number, name if isinstance(name, str) else None))
     return out
+
+
+def _serves_clients(port: _Port) -> bool:
+    """A port for the traffic the proxy fronts (not its admin, metrics or mesh ports)."""
+    if port.number in _OWN_PORT_NUMBERS:
+        return False
+    return port.name is None or _OWN_PORT_NAMES.search(port.name) is None
 
 
 def _upstream_ports(proxy: ContainerView) -> set[int]:
