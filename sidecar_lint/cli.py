@@ -189,7 +189,7 @@ def _request(args: argparse.Namespace, resolver: SettingsResolver) -> RunRequest
         color=args.color,
         quiet=args.quiet,
         statistics=args.statistics,
-        render=args.render,
+        render="never" if args.show_roles else args.render,  # roles of the files as written
         fix=_fix_mode(args, resolver),
         helm_values=tuple(args.helm_values),
     )

@@ -196,6 +196,7 @@ class Inputs:
     profiles: list[Profile]
     profile_of: list[int]
     renders: RenderPlan | None = None  # kustomizations rendered, files they cover, patches
+    objects: Any = None  # the cluster objects collected from every input (ClusterObjects)
 
     def linter_of(self, position: int) -> Linter:
         return self.profiles[self.profile_of[position]].linter
@@ -400,7 +401,11 @@ def use_cluster_objects(inputs: Inputs, settings: Settings) -> None:
     """
     from sidecar_lint.cluster_scan import collect_objects
 
-    objects = collect_objects(inputs.items, settings.limits)
+    sources = list(inputs.items)
+    if inputs.renders is not None:  # what renders read is linted through them, but counts here
+        sources += [Input(path) for path in inputs.renders.object_sources()]
+    objects = collect_objects(sources, settings.limits)
+    inputs.objects = objects
     digest = objects.digest()
     for profile in inputs.profiles:
         profile.linter.use_objects(objects)
@@ -425,6 +430,8 @@ def _lint_renders(
         linter = linters.get(id(settings))
         if linter is None:
             linter = linters[id(settings)] = settings.linter()
+            if inputs.objects is not None:
+                linter.use_objects(inputs.objects)
         return linter, settings.match_path(str(target.file)), settings.limits
 
     jobs = available_cores() if request.jobs in (None, "auto") else int(request.jobs)

@@ -176,6 +176,12 @@ def test_a_named_file_is_linted_through_the_kustomization_that_reads_it(tree: Pa
     assert json.loads(proc.stdout)["summary"]["files"] == 1
 
 
+def test_show_roles_shows_the_files_as_written(tree: Path) -> None:
+    proc = run_cli("--isolated", "--show-roles", ".", cwd=tree, clean=True)
+    assert "base/deployment.yaml:9: Deployment web (pod template: spec.template)" in proc.stdout
+    assert "overlays/prod/sidecar.yaml" in proc.stdout
+
+
 def test_render_never_lints_patches_as_partial_objects(tree: Path) -> None:
     proc = run_cli(
         "--isolated", "--no-cache", "--render", "never", "--format", "json", ".", cwd=tree

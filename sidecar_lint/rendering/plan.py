@@ -64,6 +64,15 @@ class RenderPlan:
         """Whether a walked file is linted on its own (not through a render)."""
         return _resolved(path) not in self.covered
 
+    def object_sources(self) -> list[str]:
+        """The whole objects the renders read (patches left out), for run-wide facts."""
+        patches = {p.path for t in self.targets for p in t.tree.patches}
+        return sorted(
+            str(p)
+            for p in self.covered - patches
+            if p.suffix.lower() in (".yaml", ".yml", ".json") and "templates" not in p.parts
+        )
+
     def is_partial(self, path: str) -> bool:
         return bool(self.partial) and _resolved(path) in self.partial
 
