@@ -15,6 +15,7 @@ reports wall time and peak RSS (the largest single process of the case, from
 * ``sidecar-lint --jobs 1`` and ``--jobs auto`` without the cache;
 * ``sidecar-lint --jobs 1`` with the reference loader (every node positioned);
 * a cold run that fills the cache and a warm re-run that reads it;
+* ``--fix --unsafe-fixes`` over a fresh copy of the corpus (at most twice a plain lint);
 * ``sidecar-lint`` on one small file (start-up, the pre-commit case);
 * ``checkov`` and ``yamllint`` when installed and asked for (``--others``).
 
@@ -216,6 +217,7 @@ def main(argv: list[str] | None = None) -> int:
     corpus = args.corpus or ensure_corpus(args.work, args.mb, args.seed)
     files, total = corpus_size(corpus)
     cache_dir = args.work / "cache"
+    copy = args.work / "fix-copy"  # --fix rewrites files: a fresh copy of the corpus each try
     small = REPO / "examples" / "log-shipper.yaml"
     base = ["-q", "--statistics"]
     cases = [
@@ -240,6 +242,11 @@ def main(argv: list[str] | None = None) -> int:
             "sidecar-lint, warm cache",
             lint_cmd(str(corpus), "--cache-dir", str(cache_dir), *base),
             before=[lint_cmd(str(corpus), "--cache-dir", str(cache_dir), *base)],
+        ),
+        Case(
+            "sidecar-lint --jobs 1 --fix --unsafe-fixes",
+            lint_cmd(str(copy), "--jobs", "1", "--no-cache", "--fix", "--unsafe-fixes", *base),
+            before=[["rm", "-rf", str(copy)], ["cp", "-r", str(corpus), str(copy)]],
         ),
         Case("sidecar-lint one small file", lint_cmd(str(small), "--no-cache", "-q"), runs=7),
     ]
@@ -284,6 +291,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  --jobs 1 / yaml-rs                {by['sidecar-lint --jobs 1'].wall / fastest:.2f}")
     print(f"  --jobs auto / compose_all floor   {by['sidecar-lint --jobs auto'].wall / floor:.2f}")
     print(f"  warm cache / cold cache           {by['sidecar-lint, warm cache'].wall / cold:.3f}")
+    fixing = by["sidecar-lint --jobs 1 --fix --unsafe-fixes"].wall
+    print(f"  --fix / plain lint (--jobs 1)     {fixing / by['sidecar-lint --jobs 1'].wall:.2f}")
     one = by["sidecar-lint one small file"].wall * 1000
     print(f"  one small file                    {one:.0f} ms")
     print(f"load average at end: {_load()}")

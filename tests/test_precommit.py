@@ -242,8 +242,14 @@ def test_manifest_is_valid_for_pre_commit() -> None:
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
+def hook_named(name: str) -> dict[str, object]:
+    (hook,) = (h for h in hooks() if h["id"] == name)
+    return hook
+
+
 def test_hook_definition() -> None:
-    (hook,) = hooks()
+    assert [h["id"] for h in hooks()] == ["sidecar-lint", "sidecar-lint-fix"]
+    hook = hook_named("sidecar-lint")
     assert hook["id"] == "sidecar-lint"
     assert hook["language"] == "python"
     assert hook["types_or"] == ["yaml", "json"]
@@ -260,8 +266,23 @@ def test_hook_definition() -> None:
     assert str(hook["minimum_pre_commit_version"]) >= "2.9.0", "types_or needs 2.9.0"
 
 
+def test_fix_hook_is_the_lint_hook_with_fix() -> None:
+    lint, fix = hook_named("sidecar-lint"), hook_named("sidecar-lint-fix")
+    assert str(fix["entry"]).split() == [
+        "sidecar-lint",
+        "--fix",
+        "--format",
+        "text",
+        "--color",
+        "never",
+    ]
+    same = ("language", "types_or", "exclude", "minimum_pre_commit_version")
+    assert {k: fix[k] for k in same} == {k: lint[k] for k in same}
+    assert "args" not in fix
+
+
 def test_exclude_pattern_leaves_out_only_json_with_comments() -> None:
-    (hook,) = hooks()
+    hook = hook_named("sidecar-lint")
     pattern = re.compile(str(hook["exclude"]))
     for name in (
         "tsconfig.json",
@@ -338,6 +359,50 @@ def test_configured_hook_passes_clean_and_non_kubernetes_files(
     output = everything.stdout + everything.stderr
     assert everything.returncode == 1, output
     assert_only_bad_files_reported(output)
+    assert_untouched(target, env)
+
+
+@pytest.mark.slow
+def test_fix_hook_fixes_the_files_and_fails_the_commit(
+    repos: tuple[Path, Path, str, dict[str, str]], tmp_path: Path
+) -> None:
+    hook_repo, _, _, env = repos
+    target = tmp_path / "target"
+    files = {"k8s/bad.yaml": BAD, "k8s/bad.json": BAD_JSON, "k8s/good.yaml": GOOD, **OTHERS}
+    for name, text in files.items():
+        path = target / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    git(target, env, "init", "-q")
+    commit_all(target, env)
+
+    def run() -> subprocess.CompletedProcess[str]:
+        return pre_commit(
+            target,
+            env,
+            "try-repo",
+            str(hook_repo),
+            "sidecar-lint-fix",
+            "--all-files",
+            "--verbose",
+            "--color=never",
+        )
+
+    proc = run()
+    output = proc.stdout + proc.stderr
+    assert proc.returncode == 1, output
+    assert "files were modified by this hook" in output
+    assert (target / "k8s/bad.yaml").read_text(encoding="utf-8") == BAD.replace(
+        "  sidecarContainers:\n", "  initContainers:\n"
+    ).replace("envoy:v1.31.2\n", "envoy:v1.31.2\n      restartPolicy: Always\n")
+    changed = git(target, env, "status", "--porcelain").split()
+    assert sorted(name for name in changed if name != "M") == ["k8s/bad.yaml"]
+    commit_all(target, env)
+    again = run()  # nothing left to fix; the JSON file's finding (no fix offered) remains
+    output = again.stdout + again.stderr
+    assert again.returncode == 1, output
+    assert "files were modified by this hook" not in output
+    assert "k8s/bad.json:7:5: error SL101 [unknown-field] Pod store/basket" in output
     assert_untouched(target, env)
 
 
