@@ -16,14 +16,25 @@ other rules cannot interfere.
           ...
         expect:
           - {line: 12, column: 11, message: "never completes"}
+        fixed: |                       # optional: the manifest after --fix --unsafe-fixes
+          ...
 """
 
 from __future__ import annotations
 
+import textwrap
+from dataclasses import replace
 from typing import Any
 
 import pytest
 
+from sidecar_lint.autofix import FixMode, fix_file
+from sidecar_lint.checks.registry import CheckOptions
+from sidecar_lint.document import SourceFile
+from sidecar_lint.engine import Linter, RuleTuning
+from sidecar_lint.loading import DEFAULT_LIMITS, load_source
+from sidecar_lint.rule_catalogue import builtin_rules, select_rules
+from sidecar_lint.versions import KubeVersion
 from tests.conftest import RULE_FILES, lint, read_rule_file, rule_cases
 
 CASES = rule_cases()
@@ -61,6 +72,32 @@ def test_case(code: str, stem: str, case: dict[str, Any]) -> None:
             assert finding.container == exp["container"]
         if "severity" in exp:
             assert finding.severity.value == exp["severity"]
+    if "fixed" in case:
+        assert fixed(code, case) == case["fixed"]
+        assert fixed(code, {**case, "manifest": case["fixed"]}) == case["fixed"]  # idempotent
+
+
+def fixed(code: str, case: dict[str, Any]) -> str:
+    """The case's manifest after ``--fix --unsafe-fixes`` with its rule alone."""
+    options = CheckOptions(
+        kubernetes_version=KubeVersion.parse(case.get("kubernetesVersion", "1.33"))
+    )
+    tuning = {code: RuleTuning(params=case["params"])} if "params" in case else None
+    linter = Linter(select_rules(builtin_rules(), [code]), options, tuning=tuning)
+    loaded = load_source(SourceFile("test.yaml", textwrap.dedent(case["manifest"])))
+    findings = linter.lint(loaded)
+    before = replace(linter.summary)
+    _, _, outcome = fix_file(
+        linter, loaded, findings, "test.yaml", DEFAULT_LIMITS, FixMode(unsafe=True), before
+    )
+    return outcome.text
+
+
+def test_every_fix_a_rule_declares_has_a_case() -> None:
+    for path in RULE_FILES:
+        meta, data = read_rule_file(path)
+        if meta.get("fixes"):
+            assert any("fixed" in c for c in data["cases"]), f"{path}: no case with fixed:"
 
 
 def test_every_rule_file_has_well_formed_cases() -> None:
