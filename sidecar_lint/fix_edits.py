@@ -435,8 +435,10 @@ class _Editor:
         if op.target[:-1] != holder:
             raise Refused("the target is not beside the source")
         seq_node = self.span(source)
-        if self.is_flow(seq_node.value) or self.is_flow(self.span(holder).value):
-            raise Refused("a flow sequence or mapping")
+        if self.is_flow(self.span(holder).value):
+            return self._flow_move(op, sequence, mapping)
+        if self.is_flow(seq_node.value):
+            raise Refused("a flow sequence in a block mapping")
         first_item = self.span((*source, 0))
         source_dash = self._dash_column(first_item)
         nl = self.lines.newline
@@ -477,6 +479,76 @@ class _Editor:
         body = "".join(nl + _shift(text, dash - source_dash) for text in moved)
         end = self.lines.line_end(self.last_line(last_item.value, last_item.value[0]))
         return [*removals, TextEdit(end, end, body)]
+
+    def _flow_move(
+        self, op: MoveItems, sequence: list[Any], mapping: dict[Any, Any]
+    ) -> list[TextEdit]:
+        """The same move in a flow mapping (a JSON object): items keep their own text."""
+        source = op.items[0][:-1]
+        holder = source[:-1]
+        if not self.is_flow(self.span(source).value):
+            raise Refused("a block sequence in a flow mapping")
+        whole = len(op.items) == len(sequence)
+        if not whole and len(op.items) > 1:
+            raise Refused("several items out of a flow sequence")
+        nl = self.lines.newline
+        moved = []
+        for pointer in op.items:
+            item = self.data(pointer)
+            if not isinstance(item, dict) or not item or any(k in item for k, _ in op.add):
+                raise Refused("an item that is no mapping, or already has the entry")
+            node = self.span(pointer)
+            if not self.is_flow(node.value):
+                raise Refused("a block mapping in a flow sequence")
+            start, end = self.offsets(node.value)
+            text = self.text[start:end]
+            self.guard(text)
+            last = self.span((*pointer, list(item)[-1]))
+            if last.key is None:
+                raise Refused("no key")
+            like = self.node_text(last.key)
+            sep = ", " if last.key[0] == node.value[0] else "," + nl + " " * last.key[1]
+            added = "".join(sep + self._flow_entry(k, v, like) for k, v in op.add)
+            at = self.offsets(last.value)[1] - start
+            moved.append(text[:at] + added + text[at:])
+        body = ", ".join(moved)
+        if whole:
+            removals = self.remove_entry(holder, source[-1])
+        else:
+            removals = [self._flow_remove(source, op.items[0][-1], len(sequence))]
+        target = self.data(op.target)
+        if isinstance(target, list):
+            node = self.span(op.target)
+            if not self.is_flow(node.value):
+                raise Refused("a block target sequence")
+            self.guard(self.node_text(node.value))
+            if not target:
+                at = self.offsets(node.value)[0] + 1
+                return [*removals, TextEdit(at, at, body)]
+            last_item = self.span((*op.target, len(target) - 1))
+            at = self.offsets(last_item.value)[1]
+            if last_item.value[0] == node.value[0]:
+                return [*removals, TextEdit(at, at, ", " + body)]
+            return [*removals, TextEdit(at, at, "," + nl + " " * last_item.value[1] + body)]
+        if target is not None or op.target[-1] in mapping:
+            raise Refused("the target is not a sequence")
+        node = self.span(holder)
+        last = self.span((*holder, list(mapping)[-1]))
+        if last.key is None:
+            raise Refused("no key")
+        like = self.node_text(last.key)
+        name = self.key(op.target[-1], '"' if self.json else like)
+        entry = f"{name}: [{body}]"
+        at = self.offsets(last.value)[1]
+        if last.key[0] == node.value[0]:
+            return [*removals, TextEdit(at, at, ", " + entry)]
+        return [*removals, TextEdit(at, at, "," + nl + " " * last.key[1] + entry)]
+
+    def _flow_entry(self, key: str, value: str, like: str) -> str:
+        """``key: value`` for a flow mapping whose keys are written like ``like``."""
+        if self.json or like.startswith('"'):
+            return f"{json.dumps(key)}: {json.dumps(value)}"
+        return f"{self.key(key, like)}: {self.scalar(value, None)}"
 
     def _new_sequence(
         self,

@@ -312,6 +312,58 @@ metadata:
     )
 
 
+def test_moves_in_json_keep_json(tmp_path: Path) -> None:
+    text = """\
+{
+  "apiVersion": "v1",
+  "kind": "Pod",
+  "metadata": {"name": "basket"},
+  "spec": {
+    "containers": [{"name": "basket", "image": "registry.example.com/basket:2.0.0"}],
+    "sidecarContainers": [{"name": "envoy", "image": "envoyproxy/envoy:v1.31.2"}]
+  }
+}
+"""
+    assert fixed_text(tmp_path, "pod.json", text) == text.replace(
+        '"sidecarContainers": [{"name": "envoy", "image": "envoyproxy/envoy:v1.31.2"}]',
+        '"initContainers": [{"name": "envoy", "image": "envoyproxy/envoy:v1.31.2", '
+        '"restartPolicy": "Always"}]',
+    )
+    job = """\
+{"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "r"},
+ "spec": {"template": {"spec": {"restartPolicy": "Never", "initContainers": [],
+   "containers": [
+     {"name": "report", "image": "registry.example.com/report:1.0"},
+     {"name": "cloud-sql-proxy",
+      "image": "gcr.io/cloud-sql-connectors/cloud-sql-proxy:2.11.0"}
+   ]}}}}
+"""
+    assert (
+        fixed_text(tmp_path, "job.json", job, "--unsafe-fixes")
+        == """\
+{"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "r"},
+ "spec": {"template": {"spec": {"restartPolicy": "Never", "initContainers": [{"name": "cloud-sql-proxy",
+      "image": "gcr.io/cloud-sql-connectors/cloud-sql-proxy:2.11.0",
+      "restartPolicy": "Always"}],
+   "containers": [
+     {"name": "report", "image": "registry.example.com/report:1.0"}
+   ]}}}}
+"""
+    )
+
+
+def test_moves_in_yaml_flow_style(tmp_path: Path) -> None:
+    text = (
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: web}\n"
+        'spec: {containers: [{name: web, image: "nginx:1.27"}], '
+        'sidecars: [{name: proxy, image: "envoyproxy/envoy:v1.31.0"}]}  # one line\n'
+    )
+    assert fixed_text(tmp_path, "pod.yaml", text) == text.replace(
+        'sidecars: [{name: proxy, image: "envoyproxy/envoy:v1.31.0"}]',
+        'initContainers: [{name: proxy, image: "envoyproxy/envoy:v1.31.0", restartPolicy: Always}]',
+    )
+
+
 # --------------------------------------------------------------------------- SL108, SL302
 
 
