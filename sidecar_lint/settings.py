@@ -527,6 +527,14 @@ class SettingsResolver:
                     "status is decided once per run, by the configuration of the working "
                     f"directory ({self.root.loaded.path or 'none'})"
                 )
+            config = settings.loaded.config
+            for key, value in (("fix", config.fix), ("unsafeFixes", config.unsafe_fixes)):
+                if value is not None:
+                    notes.append(
+                        f"{settings.loaded.where((key,))}: {key} has no effect here: whether to "
+                        "fix is decided once per run, by the configuration of the working "
+                        f"directory ({self.root.loaded.path or 'none'})"
+                    )
         return notes
 
     def excluded(self, path: str) -> bool:

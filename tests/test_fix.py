@@ -598,3 +598,16 @@ def test_sarif_results_carry_fixes_that_validate(
     assert "insertedContent" not in delete
     (annotation,) = fixes["SL501"]
     assert annotation["properties"] == {"applicability": "safe"}
+
+
+def test_fix_is_decided_by_the_working_directorys_configuration(tmp_path: Path) -> None:
+    team = tmp_path / "team"
+    team.mkdir()
+    (tmp_path / ".sidecar-lint.yaml").write_text("select: [SL101]\n")
+    (team / ".sidecar-lint.yaml").write_text("select: [SL101]\nfix: true\n")
+    (team / "deploy.yaml").write_text(SIDECARS)
+    proc = run_cli("--no-cache", ".", cwd=tmp_path)
+    assert (team / "deploy.yaml").read_text() == SIDECARS
+    assert "team/.sidecar-lint.yaml:2:1: fix has no effect here" in proc.stderr
+    run_cli("--no-cache", ".", cwd=team)  # from team/, its configuration is the run's
+    assert "sidecarContainers" not in (team / "deploy.yaml").read_text()
