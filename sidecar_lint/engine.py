@@ -275,6 +275,8 @@ def _fix(meta: RuleMeta, violation: Violation, document: Document | None) -> Fix
         edits = build_edits(document, intent.operation)
     except Refused:
         return None
+    except (IndexError, KeyError, ValueError):  # text laid out as no edit expects: no fix
+        return None
     text = document.source.text
     return Fix(
         intent.description,
