@@ -611,3 +611,21 @@ def test_fix_is_decided_by_the_working_directorys_configuration(tmp_path: Path) 
     assert "team/.sidecar-lint.yaml:2:1: fix has no effect here" in proc.stderr
     run_cli("--no-cache", ".", cwd=team)  # from team/, its configuration is the run's
     assert "sidecarContainers" not in (team / "deploy.yaml").read_text()
+
+
+def test_worker_processes_fix_as_one_process_does(tmp_path: Path) -> None:
+    one, many = tmp_path / "one", tmp_path / "many"
+    for tree in (one, many):
+        tree.mkdir()
+        for i in range(4):
+            (tree / f"deploy-{i}.yaml").write_text(SIDECARS)
+            (tree / f"jobs-{i}.yaml").write_text(JOB_LIST)
+    run_cli("--no-cache", "--isolated", "--fix", "--unsafe-fixes", "--jobs", "1", str(one))
+    proc = run_cli("--no-cache", "--isolated", "--fix", "--unsafe-fixes", "--jobs", "2", str(many))
+    assert "Fixed 8 problems." in proc.stdout
+    for path in sorted(one.iterdir()):
+        assert (
+            (many / path.name).read_text()
+            == path.read_text()
+            != (SIDECARS if path.name.startswith("deploy") else JOB_LIST)
+        )
