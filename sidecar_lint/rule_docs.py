@@ -90,13 +90,19 @@ def fix_summary(rule: RuleMeta) -> str:
 
 def readme_table(rules: Sequence[RuleMeta]) -> str:
     """The README's rule table (between the ``rules:start``/``rules:end`` markers)."""
-    rows = ["| code | name | severity | what it catches |", "|---|---|---|---|"]
+    rows = ["| code | name | severity | fix | what it catches |", "|---|---|---|---|---|"]
     rows += [
         f"| [{r.code}](docs/rules.md#{r.code.lower()}-{r.name}) | `{r.name}` | "
-        f"{r.severity.value} | {r.title} |"
+        f"{r.severity.value} | {_fix_column(r)} | {r.title} |"
         for r in rules
     ]
     return "\n".join(rows)
+
+
+def _fix_column(rule: RuleMeta) -> str:
+    """``safe``, ``unsafe`` or both: what ``--fix`` can do for the rule (blank: nothing)."""
+    kinds = dict.fromkeys(f.applicability for f in rule.fixes.values())
+    return ", ".join(sorted(kinds, key=("safe", "unsafe").index))
 
 
 def rules_reference(rules: Sequence[RuleMeta]) -> str:
