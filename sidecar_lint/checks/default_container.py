@@ -22,7 +22,7 @@ from typing import Any, TypeGuard
 
 from sidecar_lint.checks.registry import CheckContext, check
 from sidecar_lint.document import Pointer
-from sidecar_lint.fix_intents import FixIntent, SetEntry
+from sidecar_lint.fix_intents import FixIntent, RenameKey, SetEntry
 from sidecar_lint.model import DEFAULT_CONTAINER_ANNOTATION, ContainerView, Violation, Workload
 from sidecar_lint.pointers import format_pointer
 from sidecar_lint.workload import resolve_template_pointers
@@ -63,6 +63,13 @@ def default_container_not_found(workload: Workload, ctx: CheckContext) -> Iterat
             f"the default for exec, attach and cp){also}",
             pointer=(*pod_annotations, DEFAULT_LOGS_ANNOTATION),
             target="key",
+            intent=FixIntent(
+                "rename-deprecated-annotation",
+                f"rename {DEFAULT_LOGS_ANNOTATION} to {DEFAULT_CONTAINER_ANNOTATION}",
+                RenameKey(
+                    (*pod_annotations, DEFAULT_LOGS_ANNOTATION), DEFAULT_CONTAINER_ANNOTATION
+                ),
+            ),
         )
 
 
