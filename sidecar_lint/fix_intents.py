@@ -94,9 +94,12 @@ def apply_intent(data: Any, operation: Operation) -> None:
     if isinstance(operation, SetEntry):
         node = data
         for part in operation.mapping:
-            if not isinstance(node, dict):
+            if isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+                node = node[part]
+            elif isinstance(node, dict):
+                node = node.setdefault(part, {})
+            else:
                 raise IntentMismatch(f"no mapping at {part!r}")
-            node = node.setdefault(part, {})
         if not isinstance(node, dict):
             raise IntentMismatch("the target is not a mapping")
         node[operation.key] = operation.value

@@ -36,6 +36,7 @@ from sidecar_lint.feature_gates import (
     FeatureGate,
 )
 from sidecar_lint.findings import Severity
+from sidecar_lint.fix_intents import FixIntent, SetEntry
 from sidecar_lint.k8s_fields import FieldTables
 from sidecar_lint.model import ContainerView, Role, Violation, Workload
 from sidecar_lint.pointers import format_pointer
@@ -116,6 +117,20 @@ def _did_you_mean(value: Any, choices: Sequence[str]) -> str:
     return f"; did you mean '{guess}'?" if guess else ""
 
 
+def _respell(c: ContainerView, value: Any, choices: Sequence[str]) -> FixIntent | None:
+    """``always`` → ``Always``: only a value that is one choice in another case or spacing."""
+    if not isinstance(value, str):
+        return None
+    same = [choice for choice in choices if choice.lower() == value.strip().lower()]
+    if len(same) != 1:
+        return None
+    return FixIntent(
+        "respell-restart-policy",
+        f"write restartPolicy: {same[0]}",
+        SetEntry(c.pointer, "restartPolicy", same[0]),
+    )
+
+
 def _present(spec: Mapping[str, Any], key: str) -> bool:
     """Set to something the API would keep (``null`` and ``[]`` count as unset)."""
     value = spec.get(key)
@@ -189,6 +204,7 @@ def _policy(
             f"{_quoted(supported)}); {advice}",
             pointer=c.at("restartPolicy"),
             container=c,
+            intent=_respell(c, value, supported),
         )
         return
     if not rules_on:
@@ -217,6 +233,7 @@ def _policy(
             + _use(value, RESTART_POLICIES),
             pointer=c.at("restartPolicy"),
             container=c,
+            intent=_respell(c, value, RESTART_POLICIES),
         )
 
 
