@@ -24,7 +24,14 @@ import yaml
 
 from sidecar_lint.document import Document, NodeSpan, Pointer, RawRange, Span
 from sidecar_lint.findings import Edit
-from sidecar_lint.fix_intents import MoveItems, Operation, RemoveItem, RenameKey, SetEntry
+from sidecar_lint.fix_intents import (
+    MoveItems,
+    Operation,
+    RemoveEntry,
+    RemoveItem,
+    RenameKey,
+    SetEntry,
+)
 from sidecar_lint.pointers import get_at
 
 
@@ -138,6 +145,8 @@ def build_edits(document: Document, operation: Operation) -> list[TextEdit]:
         return editor.rename_key(operation)
     if isinstance(operation, RemoveItem):
         return editor.remove_item(operation.pointer)
+    if isinstance(operation, RemoveEntry):
+        return editor.remove_entry(operation.pointer[:-1], operation.pointer[-1])
     return editor.move_items(operation)
 
 

@@ -12,6 +12,7 @@ The operations:
 * :class:`SetEntry` — give a mapping key a string value (the mappings on the
   way are created where missing);
 * :class:`RenameKey` — rename one mapping key, keeping its value;
+* :class:`RemoveEntry` — remove one mapping entry, key and value;
 * :class:`RemoveItem` — remove one sequence item (and the key holding the
   sequence, when that was its last item);
 * :class:`MoveItems` — move sequence items to the end of another sequence of
@@ -44,6 +45,13 @@ class RenameKey:
 
 
 @dataclass(frozen=True)
+class RemoveEntry:
+    """Remove the mapping entry at ``pointer`` (its key and value)."""
+
+    pointer: Pointer
+
+
+@dataclass(frozen=True)
 class RemoveItem:
     """Remove the sequence item at ``pointer``; an emptied sequence's key goes with it."""
 
@@ -65,7 +73,7 @@ class MoveItems:
     add: tuple[tuple[str, str], ...] = ()
 
 
-Operation = SetEntry | RenameKey | RemoveItem | MoveItems
+Operation = SetEntry | RenameKey | RemoveEntry | RemoveItem | MoveItems
 
 
 @dataclass(frozen=True)
@@ -111,6 +119,11 @@ def apply_intent(data: Any, operation: Operation) -> None:
         renamed = {(operation.new_key if k == old else k): v for k, v in parent.items()}
         parent.clear()
         parent.update(renamed)
+    elif isinstance(operation, RemoveEntry):
+        parent = _at(data, operation.pointer[:-1])
+        if not isinstance(parent, dict) or operation.pointer[-1] not in parent:
+            raise IntentMismatch("no such entry")
+        del parent[operation.pointer[-1]]
     elif isinstance(operation, RemoveItem):
         _remove_items(data, (operation.pointer,))
     else:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from sidecar_lint.checks.registry import CheckContext, check
+from sidecar_lint.fix_intents import FixIntent, RemoveEntry
 from sidecar_lint.model import Violation, Workload
 from sidecar_lint.pointers import format_pointer
 
@@ -39,4 +40,9 @@ def ephemeral_containers_in_manifest(workload: Workload, ctx: CheckContext) -> I
         "restartPolicy: Always)",
         pointer=pointer,
         target="key",
+        intent=FixIntent(
+            "remove-ephemeral-containers",
+            "remove the ephemeralContainers list",
+            RemoveEntry(pointer),
+        ),
     )
