@@ -25,6 +25,7 @@ import yaml
 from sidecar_lint.document import Document, NodeSpan, Pointer, RawRange, Span
 from sidecar_lint.findings import Edit
 from sidecar_lint.fix_intents import (
+    MoveEntry,
     MoveItems,
     Operation,
     RemoveEntry,
@@ -147,6 +148,8 @@ def build_edits(document: Document, operation: Operation) -> list[TextEdit]:
         return editor.remove_item(operation.pointer)
     if isinstance(operation, RemoveEntry):
         return editor.remove_entry(operation.pointer[:-1], operation.pointer[-1])
+    if isinstance(operation, MoveEntry):
+        return editor.move_entry(operation)
     return editor.move_items(operation)
 
 
@@ -431,6 +434,23 @@ class _Editor:
             while first > 0 and self.lines.line_text(first - 1).strip().startswith("#"):
                 first -= 1
         return first, last
+
+    # ----------------------------------------------------------------- MoveEntry
+
+    def move_entry(self, op: MoveEntry) -> list[TextEdit]:
+        value = self.data(op.pointer)
+        parent = self.data(op.pointer[:-1])
+        key = op.pointer[-1]
+        if not isinstance(value, str) or not isinstance(parent, dict) or not isinstance(key, str):
+            raise Refused("only a string value under a string key moves")
+        if op.target[: len(op.pointer) - 1] == op.pointer[:-1]:
+            raise Refused("the target lies inside the source mapping")
+        if len(parent) > 1:
+            removal = self.remove_entry(op.pointer[:-1], key)
+        else:  # the mapping would be left empty: it goes with its key
+            removal = self.remove_entry(op.pointer[:-2], op.pointer[-2])
+        insertion = self.set_entry(SetEntry(op.target, key, value))
+        return [*removal, *insertion]
 
     # ----------------------------------------------------------------- MoveItems
 

@@ -15,6 +15,8 @@ The operations:
 * :class:`RemoveEntry` — remove one mapping entry, key and value;
 * :class:`RemoveItem` — remove one sequence item (and the key holding the
   sequence, when that was its last item);
+* :class:`MoveEntry` — move a mapping entry with a string value into another
+  mapping (created where missing);
 * :class:`MoveItems` — move sequence items to the end of another sequence of
   the same mapping (created where missing), adding entries to each.
 """
@@ -59,6 +61,18 @@ class RemoveItem:
 
 
 @dataclass(frozen=True)
+class MoveEntry:
+    """Move the entry at ``pointer`` (a string value) to the mapping at ``target``.
+
+    A source mapping left empty goes with its key; missing mappings along
+    ``target`` are created.
+    """
+
+    pointer: Pointer
+    target: Pointer
+
+
+@dataclass(frozen=True)
 class MoveItems:
     """Move the items at ``items`` (one sequence, in order) to the end of ``target``.
 
@@ -73,7 +87,7 @@ class MoveItems:
     add: tuple[tuple[str, str], ...] = ()
 
 
-Operation = SetEntry | RenameKey | RemoveEntry | RemoveItem | MoveItems
+Operation = SetEntry | RenameKey | RemoveEntry | RemoveItem | MoveEntry | MoveItems
 
 
 @dataclass(frozen=True)
@@ -126,6 +140,15 @@ def apply_intent(data: Any, operation: Operation) -> None:
         del parent[operation.pointer[-1]]
     elif isinstance(operation, RemoveItem):
         _remove_items(data, (operation.pointer,))
+    elif isinstance(operation, MoveEntry):
+        value = _at(data, operation.pointer)
+        if not isinstance(value, str):
+            raise IntentMismatch("only a string value moves")
+        apply_intent(data, RemoveEntry(operation.pointer))
+        parent = _at(data, operation.pointer[:-1])
+        if not parent:
+            del _at(data, operation.pointer[:-2])[operation.pointer[-2]]
+        apply_intent(data, SetEntry(operation.target, str(operation.pointer[-1]), value))
     else:
         moved = [_at(data, p) for p in operation.items]
         holder = _at(data, operation.items[0][:-2])

@@ -629,3 +629,28 @@ def test_worker_processes_fix_as_one_process_does(tmp_path: Path) -> None:
             == path.read_text()
             != (SIDECARS if path.name.startswith("deploy") else JOB_LIST)
         )
+
+
+def test_an_annotation_moved_to_the_pod_template_takes_its_emptied_mapping(
+    tmp_path: Path,
+) -> None:
+    text = (
+        "apiVersion: apps/v1\n"
+        "kind: Deployment\n"
+        "metadata:\n"
+        "  name: web\n"
+        "  annotations:  # for kubectl\n"
+        "    kubectl.kubernetes.io/default-container: web\n"
+        "spec:\n"
+        "  template:\n"
+        "    metadata: {labels: {app: web}}\n"
+        "    spec:\n"
+        "      containers:\n"
+        "        - {name: web, image: registry.example.com/web:1.0}\n"
+    )
+    assert fixed_text(tmp_path, "deploy.yaml", text, "--select", "SL108") == text.replace(
+        "  annotations:  # for kubectl\n    kubectl.kubernetes.io/default-container: web\n", ""
+    ).replace(
+        "{labels: {app: web}}",
+        "{labels: {app: web}, annotations: {kubectl.kubernetes.io/default-container: web}}",
+    )

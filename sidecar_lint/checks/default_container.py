@@ -22,7 +22,7 @@ from typing import Any, TypeGuard
 
 from sidecar_lint.checks.registry import CheckContext, check
 from sidecar_lint.document import Pointer
-from sidecar_lint.fix_intents import FixIntent, RenameKey, SetEntry
+from sidecar_lint.fix_intents import FixIntent, MoveEntry, RenameKey, SetEntry
 from sidecar_lint.model import DEFAULT_CONTAINER_ANNOTATION, ContainerView, Violation, Workload
 from sidecar_lint.pointers import format_pointer
 from sidecar_lint.workload import resolve_template_pointers
@@ -167,4 +167,11 @@ def _misplaced(workload: Workload, template_has_it: bool) -> Iterator[Violation]
         f"move it to {format_pointer(target)} so the pods carry it{extra}",
         pointer=("metadata", "annotations", DEFAULT_CONTAINER_ANNOTATION),
         target="key",
+        intent=FixIntent(
+            "move-to-pod-template",
+            f"move the annotation to {format_pointer(target)}",
+            MoveEntry(("metadata", "annotations", DEFAULT_CONTAINER_ANNOTATION), target),
+        )
+        if isinstance(value, str)
+        else None,
     )
