@@ -48,13 +48,13 @@ def may_hold_cluster_objects(raw: bytes | str) -> bool:
 
 @dataclass(frozen=True)
 class Origin:
-    """Where something is written: a file and a 1-based line (``ns.yaml:6``)."""
+    """Where something is written: a file and a 1-based line (``ns.yaml:6``; 0: unknown)."""
 
     path: str
     line: int
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}"
+        return f"{self.path}:{self.line}" if self.line else self.path
 
 
 @dataclass(frozen=True)
@@ -67,6 +67,7 @@ class NamespaceFacts:
     origin: Origin  # the object (or configuration entry) itself
     #: ``("labels", key)`` / ``("annotations", key)`` → where that key is written.
     keys: Mapping[tuple[str, str], Origin] = field(default_factory=dict)
+    configured: bool = False  # from the configuration, not a Namespace object
 
     def where(self, section: str, key: str) -> Origin:
         """Where ``section`` (labels or annotations) key ``key`` is written (else the object)."""

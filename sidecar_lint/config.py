@@ -155,6 +155,21 @@ class InjectorConfig(BaseModel):
         return {} if value == "none" else value
 
 
+def _injector_id(value: str) -> str:
+    from sidecar_lint.injector_catalogue import catalogue
+
+    known = [i.id for i in catalogue()]
+    if value not in known:
+        match = difflib.get_close_matches(value, known, n=1, cutoff=0.6)
+        hint = f"; did you mean {match[0]!r}?" if match else f"; known: {', '.join(known)}"
+        raise ValueError(f"unknown injector {value!r}{hint}")
+    return value
+
+
+#: An injector of the catalogue (``data/injectors.yaml``).
+InjectorId = Annotated[str, AfterValidator(_injector_id)]
+
+
 class ClusterConfig(BaseModel):
     """The cluster around the manifests: namespaces defined elsewhere, installed injectors."""
 
@@ -162,7 +177,7 @@ class ClusterConfig(BaseModel):
 
     default_namespace: str | None = Field(default=None, alias="defaultNamespace", min_length=1)
     namespaces: dict[str, NamespaceSettings] = Field(default_factory=dict)
-    injectors: dict[str, InjectorConfig] = Field(default_factory=dict)
+    injectors: dict[InjectorId, InjectorConfig] = Field(default_factory=dict)
 
 
 class HelmSettings(BaseModel):

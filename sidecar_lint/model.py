@@ -12,12 +12,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum, IntEnum
-from typing import Any
+from typing import Any, Literal
 
-from sidecar_lint.cluster import ClusterContext
+from sidecar_lint.cluster import ClusterContext, InjectorSettings, Origin
 from sidecar_lint.document import Document, ObjectRef, Pointer, Span, Target
 from sidecar_lint.findings import Fix, Severity
 from sidecar_lint.fix_intents import FixIntent
+from sidecar_lint.injector_catalogue import Injector
 
 DEFAULT_CONTAINER_ANNOTATION = "kubectl.kubernetes.io/default-container"
 
@@ -201,6 +202,50 @@ class ContainerView:
 
 
 @dataclass(frozen=True)
+class Cause:
+    """What turned an injector on (or off) for a pod, and where it is written.
+
+    ``pointer`` is set when it is in the pod's own document (a label or
+    annotation of the pod template); ``origin`` when it is elsewhere (a
+    Namespace object, the configuration).
+    """
+
+    scope: Literal["pod", "namespace", "configuration"]
+    metadata: str
+    key: str
+    value: str
+    pointer: Pointer | None = None
+    origin: Origin | None = None
+    namespace: str | None = None
+
+    def describe(self) -> str:
+        """``label sidecar.istio.io/inject: "true" on the pod template`` and the like."""
+        kind = self.metadata.removesuffix("s")
+        if self.scope == "pod":
+            return f'{kind} {self.key}: "{self.value}" on the pod template'
+        where = f" at {self.origin}" if self.origin and self.origin.line else ""
+        source = " (configuration)" if self.scope == "configuration" else ""
+        return f"namespace {self.namespace}{source} has {kind} {self.key}={self.value}{where}"
+
+
+@dataclass(frozen=True)
+class Injection:
+    """One injector acting on one pod: why, how, and what it adds."""
+
+    injector: Injector
+    cause: Cause
+    already: bool  # the manifest was already injected: nothing more is added
+    native: bool
+    native_why: str
+    containers: tuple[ContainerView, ...]  # predicted (empty when already injected)
+    settings: InjectorSettings
+
+    @property
+    def from_pod(self) -> bool:
+        return self.cause.scope == "pod"
+
+
+@dataclass(frozen=True)
 class Workload:
     """A pod template seen through one object, with every container classified."""
 
@@ -214,6 +259,8 @@ class Workload:
     #: The cluster around the pod: Namespaces, Services and SidecarSets of the run, and the
     #: configuration's cluster settings.
     cluster: ClusterContext = field(default_factory=ClusterContext, compare=False, repr=False)
+    #: The sidecar injectors that act on the pods (see :mod:`sidecar_lint.injectors`).
+    injections: tuple[Injection, ...] = field(default=(), compare=False, repr=False)
 
     @property
     def ref(self) -> ObjectRef:
@@ -249,6 +296,11 @@ class Workload:
     def spec_at(self, *rest: Any) -> Pointer:
         """A pointer below the pod spec."""
         return (*self.spec_pointer, *rest)
+
+    @property
+    def injected(self) -> list[ContainerView]:
+        """The containers the injectors will add (never those already in the manifest)."""
+        return [c for i in self.injections for c in i.containers]
 
     @property
     def namespace(self) -> str:

@@ -17,7 +17,9 @@ from sidecar_lint.pointers import format_pointer
 from sidecar_lint.workload import iter_workloads
 
 if TYPE_CHECKING:
+    from sidecar_lint.document import Document
     from sidecar_lint.loading import Limits
+    from sidecar_lint.model import Cause
     from sidecar_lint.run import Inputs
 
 
@@ -61,6 +63,20 @@ def show_roles(inputs: Inputs, limits: Limits, as_json: bool) -> tuple[list[str]
                             }
                             for c in w.containers
                         ],
+                        "injected": [
+                            {
+                                "injector": i.injector.id,
+                                "because": _because(doc, i.cause),
+                                "alreadyInjected": i.already,
+                                "native": i.native,
+                                "nativeBecause": i.native_why,
+                                "containers": [
+                                    {"list": c.list_key, "name": c.name, "role": c.role.value}
+                                    for c in i.containers
+                                ],
+                            }
+                            for i in w.injections
+                        ],
                     }
                 )
     if as_json:
@@ -76,7 +92,31 @@ def show_roles(inputs: Inputs, limits: Limits, as_json: bool) -> tuple[list[str]
             kind = f" ({c['sidecarKind']})" if c["sidecarKind"] else ""
             lines.append(f"  {where:<18} {c['name']:<24} {c['role']}{kind}")
             lines.extend(f"  {'':<18} {'':<24}   - {_line(e)}" for e in c["evidence"])
+        lines.extend(_injected_lines(entry["injected"]))
     return lines, errors
+
+
+def _because(doc: Document, cause: Cause) -> str:
+    """Why an injector acts, with the file and line of a pod-level key."""
+    if cause.pointer is None:
+        return cause.describe()
+    span, _ = doc.locate(cause.pointer, "key")
+    return f"{cause.describe()} at {doc.source.path}:{span.start_line}"
+
+
+def _injected_lines(injections: list[dict[str, Any]]) -> list[str]:
+    """What the injectors add to the pod, marked ``+``, with why (or that it is already there)."""
+    lines: list[str] = []
+    for i in injections:
+        if i["alreadyInjected"]:
+            lines.append(f"  already injected by {i['injector']} ({i['because']})")
+            continue
+        for c in i["containers"]:
+            lines.append(f"  {'+ ' + c['list']:<18} {c['name']:<24} {c['role']} (injected)")
+            lines.append(f"  {'':<18} {'':<24}   - injected by {i['injector']}: {i['because']}")
+            if c["role"] != "init":
+                lines.append(f"  {'':<18} {'':<24}   - native sidecar? {i['nativeBecause']}")
+    return lines
 
 
 def _evidence(evidence: Evidence, reasons: tuple[str, ...]) -> dict[str, Any]:

@@ -233,7 +233,7 @@ def _cluster_settings(loaded: LoadedConfig) -> ClusterSettings:
 
     def origin(pointer: Pointer) -> Origin:
         position = locate.position(pointer) if locate is not None else None
-        return Origin(name, position[0] if position else 1)
+        return Origin(name, position[0] if position else 0)
 
     namespaces = tuple(
         NamespaceFacts(
@@ -249,6 +249,7 @@ def _cluster_settings(loaded: LoadedConfig) -> ClusterSettings:
                 )
                 for key in values
             },
+            configured=True,
         )
         for ns, entry in cfg.namespaces.items()
     )

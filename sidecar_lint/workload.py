@@ -17,6 +17,7 @@ from typing import Any
 
 from sidecar_lint.cluster import ClusterContext
 from sidecar_lint.document import Document, Pointer
+from sidecar_lint.injectors import predict
 from sidecar_lint.model import (
     Classifier,
     ContainerList,
@@ -449,6 +450,8 @@ def iter_workloads(
             workload = replace(bare, containers=tuple(classify(bare)))
             if entry.containers and not workload.containers:
                 continue
+            if not entry.injects_sidecars:  # a SidecarSet's own template is no pod
+                workload = replace(workload, injections=predict(workload))
             yield workload
 
 

@@ -16,9 +16,12 @@ import pytest
 import yaml
 
 from sidecar_lint.checks.registry import CheckOptions
+from sidecar_lint.cluster import ClusterContext
+from sidecar_lint.config import Config, LoadedConfig
 from sidecar_lint.engine import Linter, RuleTuning
 from sidecar_lint.findings import Finding
 from sidecar_lint.rule_catalogue import builtin_rules, select_rules
+from sidecar_lint.settings import FlagValues, resolve_settings
 from sidecar_lint.versions import KubeVersion
 from tests.harness import keep_bytecode_in, starts_a_process
 
@@ -69,21 +72,31 @@ def lint(
     report_unused_ignores: bool = False,
     counted_only: bool = True,
     params: dict[str, dict[str, object]] | None = None,
+    cluster: dict[str, Any] | None = None,
 ) -> list[Finding]:
     """Lint a (dedented) manifest with the selected built-in rules.
 
-    Suppressed findings are left out unless ``counted_only`` is False.
+    ``cluster`` is a configuration's ``cluster:`` section. Suppressed findings
+    are left out unless ``counted_only`` is False.
     """
     rules = select_rules(builtin_rules(), list(select))
     options = CheckOptions(
         kubernetes_version=KubeVersion.parse(version), report_unused_ignores=report_unused_ignores
     )
     tuning = {code: RuleTuning(params=values) for code, values in (params or {}).items()}
-    linter = Linter(rules, options, tuning=tuning)
+    linter = Linter(rules, options, tuning=tuning, cluster=cluster_context(cluster))
     found = linter.lint_text(textwrap.dedent(text), path)
     if counted_only:
         found = [f for f in found if f.suppression is None]
     return found
+
+
+def cluster_context(section: dict[str, Any] | None) -> ClusterContext:
+    """The cluster context a configuration with this ``cluster:`` section gives."""
+    if not section:
+        return ClusterContext()
+    loaded = LoadedConfig(Config.model_validate({"cluster": section}))
+    return ClusterContext(settings=resolve_settings(loaded, FlagValues()).cluster)
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,8 @@ Layers, lowest first (a module may import its own layer and those below)::
     loading    YAML/JSON to documents with positions (the loading package, used
                through its face, sidecar_lint.loading, by every other module)
     model      what a pod template is: the records (model), the cluster around it
-               (cluster: namespaces, services, SidecarSets), finding pod templates
+               (cluster: namespaces, services, SidecarSets), the sidecar injectors
+               (injector_catalogue, injectors), finding pod templates
                (workload, jsonpath), classifying containers (roles,
                known_sidecars), and suppression directives (suppressions)
     checks     the rules' checks, their registry and shared helpers
@@ -81,6 +82,8 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
             {
                 "sidecar_lint.model",
                 "sidecar_lint.cluster",
+                "sidecar_lint.injector_catalogue",
+                "sidecar_lint.injectors",
                 "sidecar_lint.workload",
                 "sidecar_lint.jsonpath",
                 "sidecar_lint.roles",

@@ -12,6 +12,7 @@ other rules cannot interfere.
       - name: busybox loop in a Job
         kubernetesVersion: "1.33"      # optional
         params: {maxRatio: 2}          # optional: this rule's parameters
+        cluster: {defaultNamespace: x} # optional: the configuration's cluster: section
         manifest: |
           ...
         expect:
@@ -51,6 +52,7 @@ def test_case(code: str, stem: str, case: dict[str, Any]) -> None:
         version=str(case.get("kubernetesVersion", "1.33")),
         report_unused_ignores=bool(case.get("reportUnusedIgnores", False)),
         params={code: case["params"]} if "params" in case else None,
+        cluster=case.get("cluster"),
     )
     findings = [f for f in findings if f.code == code]
     got = [(f.span.start_line, f.span.start_col) for f in findings]
