@@ -18,7 +18,8 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator
 
-_MODEL = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+#: Schemas are built when the catalogue is first validated, not when this module is imported.
+_MODEL = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, defer_build=True)
 
 #: What Go's ``strconv.ParseBool`` accepts (Vault, Dapr and Consul read their switches so).
 GO_TRUE = frozenset({"1", "t", "T", "TRUE", "true", "True"})
@@ -221,7 +222,8 @@ class Catalogue(BaseModel):
 def catalogue() -> tuple[Injector, ...]:
     """The injectors of ``data/injectors.yaml``, validated."""
     text = resources.files("sidecar_lint").joinpath("data/injectors.yaml").read_text("utf-8")
-    return tuple(Catalogue.model_validate(yaml.safe_load(text)).injectors)
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return tuple(Catalogue.model_validate(yaml.load(text, Loader=loader)).injectors)
 
 
 def injector_ids() -> tuple[str, ...]:

@@ -11,12 +11,21 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import cache
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from sidecar_lint.cluster import ClusterContext, InjectorSettings, NamespaceFacts
-from sidecar_lint.injector_catalogue import Injector, catalogue
 from sidecar_lint.model import Cause, ContainerView, Injection, Role, Workload
 from sidecar_lint.versions import KubeVersion
+
+if TYPE_CHECKING:
+    from sidecar_lint.injector_catalogue import Injector
+
+
+def catalogue() -> tuple[Injector, ...]:
+    """The catalogue, loaded (and its module imported) by the first pod that needs it."""
+    from sidecar_lint.injector_catalogue import catalogue as load
+
+    return load()
 
 
 @cache

@@ -12,13 +12,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum, IntEnum
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from sidecar_lint.cluster import ClusterContext, InjectorSettings, Origin
 from sidecar_lint.document import Document, ObjectRef, Pointer, Span, Target
 from sidecar_lint.findings import Fix, Severity
 from sidecar_lint.fix_intents import FixIntent
-from sidecar_lint.injector_catalogue import Injector
+
+if TYPE_CHECKING:  # loaded with the first pod an injector may act on, not at start-up
+    from sidecar_lint.injector_catalogue import Injector
 
 DEFAULT_CONTAINER_ANNOTATION = "kubectl.kubernetes.io/default-container"
 
