@@ -181,6 +181,8 @@ class Injector(BaseModel):
         default=None, alias="inheritsNamespaceAnnotations"
     )
     markers: list[Marker] = Field(default_factory=list)
+    #: Injectors whose sidecar makes this one refuse the pod.
+    conflicts_with: list[str] = Field(default_factory=list, alias="conflictsWith")
     containers: list[InjectedContainer] = Field(min_length=1)
     native: Native | None = None
     resources: Resources | None = None
@@ -215,6 +217,9 @@ class Catalogue(BaseModel):
         ids = [i.id for i in value]
         if len(ids) != len(set(ids)):
             raise ValueError("injector ids must be unique")
+        unknown = {c for i in value for c in i.conflicts_with} - set(ids)
+        if unknown:
+            raise ValueError(f"conflictsWith names unknown injectors: {sorted(unknown)}")
         return value
 
 

@@ -42,7 +42,10 @@ def _watched() -> tuple[frozenset[str], frozenset[str]]:
 def predict(workload: Workload) -> tuple[Injection, ...]:
     """The injectors that act on ``workload``'s pods, in catalogue order."""
     cluster = workload.cluster
-    labels, annotations = _metadata(workload, "labels"), _metadata(workload, "annotations")
+    labels, annotations = (
+        metadata_strings(workload.metadata, "labels"),
+        metadata_strings(workload.metadata, "annotations"),
+    )
     watched_labels, watched_annotations = _watched()
     namespace = cluster.namespace(workload.namespace) if _has_namespaces(cluster) else None
     if (
@@ -63,8 +66,15 @@ def _has_namespaces(cluster: ClusterContext) -> bool:
     return bool(cluster.objects.namespaces or cluster.settings.namespaces)
 
 
-def _metadata(workload: Workload, section: str) -> dict[str, str]:
-    value = workload.metadata.get(section)
+def pod_namespace(workload: Workload) -> NamespaceFacts | None:
+    """The facts of the namespace the pods land in, when the run or configuration knows it."""
+    cluster = workload.cluster
+    return cluster.namespace(workload.namespace) if _has_namespaces(cluster) else None
+
+
+def metadata_strings(metadata: Mapping[str, Any], section: str) -> dict[str, str]:
+    """The string entries of ``metadata``'s labels or annotations."""
+    value = metadata.get(section)
     if not isinstance(value, dict):
         return {}
     return {k: v for k, v in value.items() if isinstance(k, str) and isinstance(v, str)}

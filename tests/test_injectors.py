@@ -16,6 +16,7 @@ from sidecar_lint.document import SourceFile
 from sidecar_lint.injector_catalogue import Catalogue, catalogue
 from sidecar_lint.loading import load_source
 from sidecar_lint.model import Role, Workload
+from sidecar_lint.settings import FlagValues, resolve_settings
 from sidecar_lint.workload import iter_workloads
 from tests.conftest import cluster_context
 
@@ -272,6 +273,10 @@ def test_the_catalogue_is_validated() -> None:
     data["injectors"].append(data["injectors"][0])
     with pytest.raises(ValidationError, match="unique"):
         Catalogue.model_validate(data)
+    data["injectors"].pop()
+    data["injectors"][1]["conflictsWith"] = ["istoi"]
+    with pytest.raises(ValidationError, match="unknown injectors"):
+        Catalogue.model_validate(data)
 
 
 def test_configuration_names_only_known_injectors(tmp_path: Path) -> None:
@@ -326,3 +331,16 @@ def test_worker_processes_see_namespaces_of_other_files(
         outputs.append(json.loads(capsys.readouterr().out)["findings"])
     assert outputs[0] == outputs[1]
     assert sum(f["code"] == "SL203" for f in outputs[1]) == 4
+
+
+def test_the_readme_cluster_example_is_valid(tmp_path: Path) -> None:
+    import re
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```yaml\n(.*?)```", text, re.S)
+    (block,) = [b for b in blocks if b.startswith("# .sidecar-lint.yaml: the cluster")]
+    (tmp_path / ".sidecar-lint.yaml").write_text(block, encoding="utf-8")
+    cluster = resolve_settings(load_config(tmp_path / ".sidecar-lint.yaml"), FlagValues()).cluster
+    assert cluster.injector("istio").native_sidecars is True
+    assert cluster.injector("dapr").resources == {}
+    assert {ns.name for ns in cluster.namespaces} == {"batch", "payments"}
