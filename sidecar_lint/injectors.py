@@ -14,6 +14,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any, Literal
 
 from sidecar_lint.cluster import ClusterContext, InjectorSettings, NamespaceFacts
+from sidecar_lint.document import Pointer
 from sidecar_lint.model import Cause, ContainerView, Injection, Role, Workload
 from sidecar_lint.versions import KubeVersion
 
@@ -159,8 +160,51 @@ def _injection(
         return None
     already = marker is not None or _already_injected(workload, injector)
     native, why = native_mode(injector, settings, annotations)
-    containers = () if already else _predicted(workload, injector, annotations, native, cause)
-    return Injection(injector, cause, already, native, why, containers, settings)
+    resources, sources, known = _resources(workload, injector, annotations, settings)
+    containers = (
+        ()
+        if already
+        else _predicted(
+            workload, injector, annotations, native, cause, resources if known else None
+        )
+    )
+    return Injection(injector, cause, already, native, why, containers, settings, sources, known)
+
+
+def _resources(
+    workload: Workload,
+    injector: Injector,
+    annotations: Mapping[str, str],
+    settings: InjectorSettings,
+) -> tuple[dict[str, dict[str, str]], dict[tuple[str, str], Pointer | None], bool]:
+    """The sidecar's requests and limits, where each comes from, and whether all are known.
+
+    Annotations win; a configured default fills what they leave (unless one annotation
+    replaces the whole default block, as Istio's do). Without either, what is missing is
+    the injector's own default, which is never guessed.
+    """
+    spec = injector.resources
+    if spec is None:
+        return {}, {}, False
+    resources: dict[str, dict[str, str]] = {}
+    sources: dict[tuple[str, str], Pointer | None] = {}
+    meta = (*workload.template_pointer, "metadata", "annotations")
+    for entry in spec.annotations:
+        value = annotations.get(entry.key)
+        if value is not None:
+            resources.setdefault(entry.section, {})[entry.resource] = value
+            sources[(entry.section, entry.resource)] = (*meta, entry.key)
+    if sources and spec.replaces_defaults:
+        return resources, sources, True
+    configured = settings.resources
+    if configured is None:
+        return resources, sources, False
+    for section, values in configured.items():
+        for resource, value in values.items():
+            if (section, resource) not in sources:
+                resources.setdefault(section, {})[resource] = value
+                sources[(section, resource)] = None
+    return resources, sources, True
 
 
 def _marker(
@@ -223,6 +267,7 @@ def _predicted(
     annotations: Mapping[str, str],
     native: bool,
     cause: Cause,
+    resources: Mapping[str, Mapping[str, str]] | None,
 ) -> tuple[ContainerView, ...]:
     views: list[ContainerView] = []
     why = f"injected by {injector.title}: {cause.describe()}"
@@ -238,6 +283,8 @@ def _predicted(
         spec: dict[str, Any] = {"name": container.name}
         if container.ports:
             spec["ports"] = [{"containerPort": p} for p in container.ports]
+        if resources is not None and container.placement == "sidecar":
+            spec["resources"] = {k: dict(v) for k, v in resources.items()}
         views.append(
             ContainerView(
                 name=container.name,

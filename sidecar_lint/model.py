@@ -241,6 +241,11 @@ class Injection:
     native_why: str
     containers: tuple[ContainerView, ...]  # predicted (empty when already injected)
     settings: InjectorSettings
+    #: The sidecar's resources as the pod's annotations and the configuration set them:
+    #: ``(section, resource)`` → the annotation's pointer (None: a configured default).
+    #: ``resources_known`` is False when the injector's defaults decide what is missing.
+    resource_sources: Mapping[tuple[str, str], Pointer | None] = field(default_factory=dict)
+    resources_known: bool = False
 
     @property
     def from_pod(self) -> bool:

@@ -86,6 +86,29 @@ def invalid_resource_quantity(workload: Workload, ctx: CheckContext) -> Iterator
                     parsed[key][name] = amount
         if req.compare:
             yield from _compare(subject, req, parsed)
+    yield from _annotated_quantities(workload)
+
+
+def _annotated_quantities(workload: Workload) -> Iterator[Violation]:
+    """Quantities in an injector's resource annotations, checked at the annotation's value.
+
+    The webhook copies them into the sidecar it adds: Istio verbatim (the pod is then
+    rejected), Linkerd and Dapr drop them, Consul refuses the pod.
+    """
+    annotations = workload.annotations
+    for injection in workload.injections:
+        spec = injection.injector.resources
+        for entry in spec.annotations if spec else []:
+            if entry.key not in annotations:
+                continue
+            problem, _ = _check_value(entry.resource, annotations[entry.key])
+            if problem is None:
+                continue
+            yield Violation(
+                f"{workload.ref.display()}: annotation {entry.key} (the {injection.injector.title} "
+                f"sidecar's {entry.section}.{entry.resource}) {problem}",
+                pointer=(*workload.template_pointer, "metadata", "annotations", entry.key),
+            )
 
 
 def _requirements(workload: Workload) -> Iterator[_Requirements]:

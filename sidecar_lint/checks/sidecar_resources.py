@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from sidecar_lint.checks.registry import CheckContext, check
 from sidecar_lint.document import Pointer, Target
-from sidecar_lint.model import ContainerView, Violation, Workload
+from sidecar_lint.model import ContainerView, Injection, Violation, Workload
 from sidecar_lint.quantity import QuantityError, format_quantity, quantity_from_manifest
 from sidecar_lint.workload import is_patch
 
@@ -129,42 +129,144 @@ def _effective(container: ContainerView, section: str, resource: str) -> _Amount
 
 @check("sidecar_resources_exceed_main", params=SidecarResourceParams)
 def sidecar_resources_exceed_main(workload: Workload, ctx: CheckContext) -> Iterator[Violation]:
-    """Flag sidecar requests/limits above the main container's times maxRatio, or above caps."""
+    """Flag sidecar requests/limits above the main container's times maxRatio, or above caps.
+
+    Injected sidecars are judged too: a predicted one on the values its annotations set (at
+    the annotation), an already-injected one unless the value is the injector's shipped
+    default (the mesh operator's choice), with the annotation to change named.
+    """
     params: SidecarResourceParams = ctx.params
     mains = workload.mains
     for sidecar in workload.sidecars:
+        injection = _injected_by(workload, sidecar)
         for section in SECTIONS:
             for resource in RESOURCES:
-                mine = _read(sidecar, section, resource)
-                if mine is None:
+                judged = _judge(sidecar, mains, params, section, resource)
+                if judged is None:
                     continue
-                reasons = []
-                largest = _largest(mains, section, resource)
-                if largest is not None and params.max_ratio is not None:
-                    main, theirs = largest
-                    allowed = theirs.value * params.max_ratio
-                    if mine.value > allowed:
-                        reasons.append(_versus_main(main, theirs, section, params.max_ratio, mains))
-                cap = params.cap(resource)
-                if cap is not None and mine.value > cap:
-                    reasons.append(
-                        f"above the sidecar cap of {_show(cap, resource)} ({_param(resource)})"
-                    )
-                if not reasons:
+                mine, reasons, limit = judged
+                if injection is not None and _shipped(injection, section, resource, mine):
                     continue
-                limit = _limit_text(largest, params, resource)
-                what = (
-                    f"requests {resource} {mine.text}"
-                    if section == "requests"
-                    else f"has a {resource} limit of {mine.text}"
-                )
                 yield Violation(
-                    f"{workload.ref.display()}: sidecar {sidecar.label()} {what}, "
-                    f"{' and '.join(reasons)}; lower its {section}.{resource} to {limit} or "
-                    f"less, or raise {_raise_hint(reasons, resource)} if it really needs that much",
+                    _exceed_message(workload, sidecar, section, resource, mine, reasons, limit)
+                    + _annotation_hint(injection, section, resource),
                     pointer=sidecar.at("resources", section, resource),
                     container=sidecar,
                 )
+    for injection, sidecar in _predicted_sidecars(workload):
+        for (section, resource), source in injection.resource_sources.items():
+            if source is None:  # a configured default: the mesh operator's choice
+                continue
+            judged = _judge(sidecar, mains, params, section, resource)
+            if judged is None:
+                continue
+            mine, reasons, limit = judged
+            yield Violation(
+                _exceed_message(workload, sidecar, section, resource, mine, reasons, limit)
+                + f" (it is set by the annotation {source[-1]})",
+                pointer=source,
+            )
+
+
+def _judge(
+    sidecar: ContainerView,
+    mains: Sequence[ContainerView],
+    params: SidecarResourceParams,
+    section: str,
+    resource: str,
+) -> tuple[_Amount, list[str], str] | None:
+    """A sidecar value above the main container's or the cap: the value, why, the bound."""
+    mine = _read(sidecar, section, resource)
+    if mine is None:
+        return None
+    reasons = []
+    largest = _largest(mains, section, resource)
+    if largest is not None and params.max_ratio is not None:
+        main, theirs = largest
+        allowed = theirs.value * params.max_ratio
+        if mine.value > allowed:
+            reasons.append(_versus_main(main, theirs, section, params.max_ratio, mains))
+    cap = params.cap(resource)
+    if cap is not None and mine.value > cap:
+        reasons.append(f"above the sidecar cap of {_show(cap, resource)} ({_param(resource)})")
+    if not reasons:
+        return None
+    return mine, reasons, _limit_text(largest, params, resource)
+
+
+def _exceed_message(
+    workload: Workload,
+    sidecar: ContainerView,
+    section: str,
+    resource: str,
+    mine: _Amount,
+    reasons: Sequence[str],
+    limit: str,
+) -> str:
+    what = (
+        f"requests {resource} {mine.text}"
+        if section == "requests"
+        else f"has a {resource} limit of {mine.text}"
+    )
+    return (
+        f"{workload.ref.display()}: sidecar {sidecar.label()} {what}, "
+        f"{' and '.join(reasons)}; lower its {section}.{resource} to {limit} or "
+        f"less, or raise {_raise_hint(reasons, resource)} if it really needs that much"
+    )
+
+
+def _predicted_sidecars(workload: Workload) -> list[tuple[Injection, ContainerView]]:
+    """The sidecars injectors will add to the pod, with their injection."""
+    return [(i, c) for i in workload.injections for c in i.containers if c.is_sidecar]
+
+
+def _injected_by(workload: Workload, container: ContainerView) -> Injection | None:
+    """The injection that put ``container`` into this (already injected) manifest."""
+    for injection in workload.injections:
+        if injection.already and any(
+            c.name == container.name for c in injection.injector.containers
+        ):
+            return injection
+    return None
+
+
+def _shipped(injection: Injection, section: str, resource: str, mine: _Amount) -> bool:
+    """Whether a value is the injector's shipped default (equal as a quantity)."""
+    spec = injection.injector.resources
+    shipped: dict[str, Any] = {str(k): v for k, v in spec.shipped.items()} if spec else {}
+    text = shipped.get(section, {}).get(resource)
+    if text is None:
+        return False
+    try:
+        return quantity_from_manifest(text) == mine.value
+    except QuantityError:
+        return False
+
+
+def _annotation_hint(injection: Injection | None, section: str | None, resource: str | None) -> str:
+    """For an injected container: the annotation to change (an edit here is overwritten).
+
+    Without a section and resource, every resource annotation of the injector is named.
+    """
+    if injection is None:
+        return ""
+    spec = injection.injector.resources
+    keys = [
+        a.key
+        for a in (spec.annotations if spec else [])
+        if section is None or (a.section, a.resource) == (section, resource)
+    ]
+    key = ", ".join(keys) if keys else None
+    title = injection.injector.title
+    if key is None:
+        return (
+            f"; {title} injected this container and overwrites edits to it on the next "
+            "injection: change the injector's settings instead"
+        )
+    return (
+        f"; {title} injected this container and overwrites edits to it on the next "
+        f"injection: set {key} on the pod template instead"
+    )
 
 
 def _largest(
@@ -252,12 +354,71 @@ def sidecar_without_resources(workload: Workload, ctx: CheckContext) -> Iterator
             pointer, target = sidecar.at("resources"), "key"
         else:
             pointer, target = (sidecar.at("name") if sidecar.name else sidecar.pointer), "value"
+        injection = _injected_by(workload, sidecar)
+        hint = _annotation_hint(injection, None, None) if injection else ""
         yield Violation(
-            _missing_message(workload, sidecar, missing),
+            _missing_message(workload, sidecar, missing) + hint,
             pointer=pointer,
             target=target,
             container=sidecar,
         )
+    yield from _predicted_without_resources(workload, pod)
+
+
+def _predicted_without_resources(workload: Workload, pod: Any) -> Iterator[Violation]:
+    """Injected sidecars whose annotations and configured defaults leave something unset.
+
+    Only when every value is known: an injector's own defaults are never guessed.
+    """
+    for injection, sidecar in _predicted_sidecars(workload):
+        if not injection.resources_known:
+            continue
+        own = sidecar.spec.get("resources")
+        missing = []
+        if not (_written(own, "limits", "memory") or _written(pod, "limits", "memory")):
+            missing.append("memory limit")
+        for resource, label in (("cpu", "CPU request"), ("memory", "memory request")):
+            if not any(_written(r, s, resource) for r in (own, pod) for s in SECTIONS):
+                missing.append(label)
+        if not missing:
+            continue
+        yield _predicted_missing(workload, injection, sidecar, missing)
+
+
+def _predicted_missing(
+    workload: Workload, injection: Injection, sidecar: ContainerView, missing: Sequence[str]
+) -> Violation:
+    spec = injection.injector.resources
+    title = injection.injector.title
+    wanted = {
+        "memory limit": ("limits", "memory"),
+        "CPU request": ("requests", "cpu"),
+        "memory request": ("requests", "memory"),
+    }
+    keys = [
+        a.key
+        for label in missing
+        for a in (spec.annotations if spec else [])
+        if (a.section, a.resource) == wanted[label]
+    ]
+    annotated = [p for p in injection.resource_sources.values() if p is not None]
+    text = (
+        f"{workload.ref.display()}: {title} will inject sidecar {sidecar.label()} with "
+        f"{_no(missing)}"
+    )
+    if annotated and spec is not None and spec.replaces_defaults:
+        text += (
+            f": setting any of {title}'s resource annotations replaces its whole default "
+            "block, so what the annotations leave out is not set at all"
+        )
+    elif not annotated:
+        text += f" (cluster.injectors.{injection.injector.id}.resources in the configuration)"
+    text += f"; annotate the pod template with {_and(keys)}" if keys else ""
+    if annotated:
+        return Violation(text, pointer=annotated[0])
+    if injection.cause.pointer is not None:
+        return Violation(text, pointer=injection.cause.pointer, target="key")
+    return Violation(text, pointer=(*workload.template_pointer, "metadata"), target="key")
 
 
 def _written(resources: Any, section: str, resource: str) -> bool:
