@@ -78,6 +78,37 @@ def container_port_conflict(workload: Workload, ctx: CheckContext) -> Iterator[V
     for container in workload.containers:
         if container.role is Role.INIT:
             yield from _clashes(workload, [container], host_network, across=False)
+    yield from _injected_clashes(workload, together, host_network)
+
+
+def _injected_clashes(
+    workload: Workload, together: list[ContainerView], host_network: bool
+) -> Iterator[Violation]:
+    """An app port that a sidecar the injectors will add uses too (Istio's 15000s, …)."""
+    taken: dict[int, tuple[str, str]] = {}
+    for injection in workload.injections:
+        for sidecar in injection.containers:
+            if sidecar.is_sidecar:
+                for entry in sidecar.spec.get("ports", []):
+                    taken.setdefault(
+                        entry["containerPort"], (injection.injector.title, sidecar.name)
+                    )
+    if not taken:
+        return
+    for container in together:
+        for port in _ports(container, host_network):
+            owner = taken.get(port.container_port)
+            if owner is None or port.protocol != "TCP":
+                continue
+            title, name = owner
+            yield Violation(
+                f"{workload.ref.display()}: container {port.container.label()} declares "
+                f"containerPort {port.container_port}, which {title} uses in the sidecar "
+                f"'{name}' it injects into this pod; they share one network namespace, so one "
+                f"of them cannot bind it. Move the app to another port",
+                pointer=container.at("ports", port.index, "containerPort"),
+                container=container,
+            )
 
 
 def _runs_with_app(container: ContainerView) -> bool:
