@@ -34,6 +34,8 @@ class FileReport:
     applied: int = field(default=0, compare=False)
     fix_notes: list[str] = field(default_factory=list, compare=False)
     diff: str | None = field(default=None, compare=False)
+    #: Standard input that holds ``helm template`` output: its text, to map findings back.
+    helm_text: str | None = field(default=None, compare=False)
 
 
 def digest_of(raw: bytes) -> str:

@@ -187,7 +187,10 @@ def lint_input(
         return FileReport(item.path, error=raw)
     match_path = settings.match_path(item.path)
     echo = item.is_stdin and fix is not None and fix.write
-    return lint_bytes(linter, item.path, raw, match_path, settings.limits, fix, echo)
+    report = lint_bytes(linter, item.path, raw, match_path, settings.limits, fix, echo)
+    if item.is_stdin and b"# Source: " in raw:  # helm template output: mapped back by the run
+        report.helm_text = raw.decode("utf-8", "replace")
+    return report
 
 
 def resolve_jobs(jobs: str | None, inputs: Sequence[Input], sizes: Sequence[int]) -> int:

@@ -354,6 +354,8 @@ def lint(
             from sidecar_lint.rendering import partial_findings
 
             report.findings = partial_findings(report.findings)
+        if report.helm_text is not None and plan is not None and plan.mode != "never":
+            _map_helm_stdin(report, lines, request)
         fixes.applied += report.applied
         fixes.notes.extend(report.fix_notes)
         if report.fixed is not None:
@@ -440,6 +442,27 @@ def _lint_renders(
         cache_dir = Path(request.cache_dir) if request.cache_dir else default_cache_dir()
     reports = render_all(plan, linter_for, jobs, cache_dir, helm=_helm_options(request))
     return merge(reports, plan)
+
+
+def _map_helm_stdin(report: Any, lines: dict[str, dict[int, str]], request: RunRequest) -> None:
+    """Piped ``helm template`` output: findings moved to the chart templates found here."""
+    from pathlib import Path
+
+    from sidecar_lint.rendering import map_helm_stream
+    from sidecar_lint.rendering.plan import Paths
+
+    paths = Paths(Path.cwd().resolve(), absolute=False)
+    moved, texts = map_helm_stream(
+        report.helm_text, report.findings, request.settings.limits, paths
+    )
+    report.findings = [f for f in moved if f.path == report.path]
+    report.summary.files += len({f.path for f in moved} - {report.path})
+    for finding in moved:
+        if finding.path != report.path:
+            report.findings.append(finding)
+            text = texts.get(finding.path, [])
+            n = finding.span.start_line
+            lines.setdefault(finding.path, {})[n] = text[n - 1] if 0 < n <= len(text) else ""
 
 
 def _helm_options(request: RunRequest) -> Any:

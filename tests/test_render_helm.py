@@ -157,6 +157,18 @@ def test_source_comments_name_the_template_of_each_object() -> None:
     )
 
 
+def test_piped_helm_output_is_mapped_to_the_templates_found_here(chart: Path) -> None:
+    rendered = (DATA / "web-rendered.yaml").read_text(encoding="utf-8")
+    args = ("--isolated", "--no-cache", "--format", "json", "-", "--stdin-filename", "out.yaml")
+    proc = run_cli(*args, cwd=chart, stdin=rendered, clean=True)
+    assert placed(proc) == EXPECTED
+    elsewhere = run_cli(*args, cwd=chart / "web" / "templates", stdin=rendered)
+    assert {f[0] for f in placed(elsewhere)} == {"out.yaml"}  # no chart named web below here
+    assert len(placed(elsewhere)) == len(EXPECTED)
+    never = run_cli(*args, "--render", "never", cwd=chart, stdin=rendered)
+    assert {f[0] for f in placed(never)} == {"out.yaml"}
+
+
 @pytest.mark.skipif(find_helm() is None, reason="helm is not installed")
 def test_the_real_helm_gives_the_recorded_findings(chart: Path) -> None:
     proc = run_cli("--isolated", "--no-cache", "--format", "json", "web", cwd=chart)

@@ -45,6 +45,7 @@ from sidecar_lint.rendering.render import (
     RenderReport,
     cache_key,
     lint_rendered,
+    map_helm_stream,
     render,
 )
 from sidecar_lint.rendering.tools import DEFAULT_TIMEOUT, ToolRun
@@ -57,6 +58,7 @@ __all__ = [
     "MergedFile",
     "RenderPlan",
     "RenderTarget",
+    "map_helm_stream",
     "merge",
     "partial_findings",
     "plan_renders",

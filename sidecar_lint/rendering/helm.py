@@ -13,11 +13,14 @@ the template.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import yaml
 
 from sidecar_lint.document import Document, Span
 from sidecar_lint.findings import Finding
@@ -191,3 +194,50 @@ def _next(
         if match:
             return number, len(match.group(1))
     return None
+
+
+class ChartFinder:
+    """The chart directory a ``# Source:`` path starts with, searched below the working directory.
+
+    ``web/templates/x.yaml`` names the chart ``web``: the directory ``web`` when it holds a
+    ``Chart.yaml``, else a chart whose ``Chart.yaml`` says ``name: web`` (the working directory
+    itself, or one at most four levels below it).
+    """
+
+    def __init__(self, cwd: Path) -> None:
+        self.cwd = cwd
+        self._found: dict[str, Path | None] = {}
+        self._named: dict[str, Path] | None = None
+
+    def find(self, source: str) -> Path | None:
+        name = source.split("/", 1)[0]
+        if name not in self._found:
+            direct = self.cwd / name
+            if (direct / CHART_FILE).is_file():
+                self._found[name] = direct.resolve()
+            else:
+                self._found[name] = self._by_name().get(name)
+        return self._found[name]
+
+    def _by_name(self) -> dict[str, Path]:
+        if self._named is None:
+            self._named = {}
+            base_depth = len(self.cwd.parts)
+            for directory, dirs, files in os.walk(self.cwd):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                if len(Path(directory).parts) - base_depth >= 4:
+                    dirs[:] = []
+                if CHART_FILE in files:
+                    name = _chart_name(Path(directory) / CHART_FILE)
+                    if name:
+                        self._named.setdefault(name, Path(directory).resolve())
+        return self._named
+
+
+def _chart_name(path: Path) -> str | None:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8", errors="replace"))
+    except (OSError, yaml.YAMLError):
+        return None
+    name = data.get("name") if isinstance(data, dict) else None
+    return name if isinstance(name, str) else None

@@ -23,8 +23,14 @@ from sidecar_lint.document import Span
 from sidecar_lint.engine import Linter
 from sidecar_lint.findings import Finding
 from sidecar_lint.loading import Limits, load_bytes
-from sidecar_lint.rendering.helm import HelmMapper, HelmOptions, helm_command
-from sidecar_lint.rendering.kustomization import relative_entry
+from sidecar_lint.rendering.helm import (
+    ChartFinder,
+    HelmMapper,
+    HelmOptions,
+    helm_command,
+    source_of,
+)
+from sidecar_lint.rendering.kustomization import Tree, relative_entry
 from sidecar_lint.rendering.origin import Mapper, Place, Sources
 from sidecar_lint.rendering.plan import Paths, RenderTarget
 from sidecar_lint.rendering.tools import DEFAULT_TIMEOUT, Tool, ToolRun, run_tool
@@ -230,3 +236,34 @@ def _failure(
         path=paths.show(where),
         span=span,
     )
+
+
+def map_helm_stream(
+    text: str, findings: list[Finding], limits: Limits, paths: Paths
+) -> tuple[list[Finding], dict[str, list[str]]]:
+    """Findings on piped ``helm template`` output, moved to the templates that exist here.
+
+    A finding whose object names (``# Source:``) a template of a chart found under the
+    working directory is reported in that template; any other stays on standard input.
+    """
+    loaded = load_bytes("-", text.encode("utf-8"), limits)
+    docs = {d.index: d for d in loaded.documents}
+    lines = loaded.source.lines
+    sources = Sources()
+    charts = ChartFinder(paths.cwd)
+    kept: list[Finding] = []
+    placed: list[tuple[Finding, Place]] = []
+    for finding in findings:
+        doc = docs.get(finding.document_index) if finding.document_index is not None else None
+        source = source_of(lines, doc.start_range()[0]) if doc is not None else None
+        chart = charts.find(source) if source is not None else None
+        place = None
+        if doc is not None and chart is not None:
+            place = HelmMapper(chart, lines, sources).place(doc, finding)
+        if place is None:
+            kept.append(finding)
+        else:
+            placed.append((finding, place))
+    report = RenderReport(RenderTarget(paths.cwd, "-", Tree(paths.cwd)))
+    _keep_lines(report, sources, paths)
+    return kept + _with_comment_suppressions(placed, sources, paths), report.texts
