@@ -361,9 +361,13 @@ def _classify_regular(workload: Workload, extra: SidecarPatterns) -> Iterator[Co
         d.suggests is Role.MAIN for d in defined.values()
     )
     mains: dict[int, Evidence] = {} if main_known else _elect_mains(workload, entries, evidence)
+    annotated = workload.annotations.get(DEFAULT_CONTAINER_ANNOTATION)
     for e in listed:
         i = e.index
         found = evidence[i]
+        outweighed = not main_known and i not in mains and i not in defined
+        if outweighed and e.name == annotated and any(ev.weight >= Weight.IMAGE for ev in found):
+            found = [*found, _OUTWEIGHED]  # weighed and set aside: shown, never deciding
         if i in defined:
             why = defined[i]
             category = (None, None) if why.suggests is Role.MAIN else _category(found)
@@ -374,7 +378,9 @@ def _classify_regular(workload: Workload, extra: SidecarPatterns) -> Iterator[Co
             continue
         # Next to a main container any evidence counts; without one only decisive evidence.
         beside_main = bool(mains) or main_known
-        usable = tuple(ev for ev in found if beside_main or is_decisive(ev))
+        usable = tuple(
+            ev for ev in found if ev.suggests is Role.SIDECAR and (beside_main or is_decisive(ev))
+        )
         if not usable and (
             helper := _same_image_as_main(e, [x for x in listed if x.index in mains])
         ):
@@ -389,6 +395,15 @@ def _classify_regular(workload: Workload, extra: SidecarPatterns) -> Iterator[Co
             )
             why = Evidence(Weight.INFERRED, text, "elimination", suggests=Role.UNKNOWN)
             yield _view(e, Role.UNKNOWN, (why,), found, (None, None))
+
+
+#: The default-container annotation on a catalogued sidecar image, next to an uncatalogued one.
+_OUTWEIGHED = Evidence(
+    Weight.ANNOTATION,
+    f"named by the {DEFAULT_CONTAINER_ANNOTATION} annotation, which its catalogued image outweighs",
+    "annotation",
+    suggests=Role.MAIN,
+)
 
 
 def _same_image_as_main(entry: _Entry, mains: Sequence[_Entry]) -> Evidence | None:

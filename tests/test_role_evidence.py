@@ -314,6 +314,27 @@ def test_a_catalogued_image_outweighs_the_default_container_annotation() -> None
         """
     )
     assert found == {"istio-proxy": (S, "network-proxy"), "server": (M, None)}
+    (w,) = load(
+        """\
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          name: web
+          annotations: {kubectl.kubernetes.io/default-container: istio-proxy}
+        spec:
+          containers:
+            - {name: istio-proxy, image: docker.io/istio/proxyv2:1.24.0}
+            - {name: server, image: registry.example.com/server:1.0.0}
+        """
+    )
+    proxy = w.containers[0]
+    assert [(e.source, e.suggests) for e in proxy.evidence] == [
+        ("image", S),
+        ("known-name", S),
+        ("name", S),
+        ("annotation", M),  # weighed, set aside: listed after the evidence that decided
+    ]
+    assert not any("annotation" in r for r in proxy.reasons)
 
 
 def test_the_annotation_decides_between_catalogued_images() -> None:
