@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from enum import Enum, IntEnum
 from typing import TYPE_CHECKING, Any, Literal
 
-from sidecar_lint.cluster import ClusterContext, InjectorSettings, Origin
+from sidecar_lint.cluster import ClusterContext, InjectorSettings, Origin, SidecarSetFacts
 from sidecar_lint.document import Document, ObjectRef, Pointer, Span, Target
 from sidecar_lint.findings import Fix, Severity
 from sidecar_lint.fix_intents import FixIntent
@@ -253,6 +253,19 @@ class Injection:
 
 
 @dataclass(frozen=True)
+class SidecarSetInjection:
+    """An OpenKruise SidecarSet of the run that selects this pod, and what it adds.
+
+    ``containers`` are the SidecarSet's entries as the pod will hold them (init containers
+    first); ``volumes`` the SidecarSet volumes its containers mount.
+    """
+
+    sidecarset: SidecarSetFacts
+    containers: tuple[ContainerView, ...]
+    volumes: tuple[Mapping[str, Any], ...]
+
+
+@dataclass(frozen=True)
 class Workload:
     """A pod template seen through one object, with every container classified."""
 
@@ -268,6 +281,8 @@ class Workload:
     cluster: ClusterContext = field(default_factory=ClusterContext, compare=False, repr=False)
     #: The sidecar injectors that act on the pods (see :mod:`sidecar_lint.injectors`).
     injections: tuple[Injection, ...] = field(default=(), compare=False, repr=False)
+    #: The run's OpenKruise SidecarSets that select the pods (see :mod:`sidecar_lint.sidecarsets`).
+    sidecarsets: tuple[SidecarSetInjection, ...] = field(default=(), compare=False, repr=False)
 
     @property
     def ref(self) -> ObjectRef:

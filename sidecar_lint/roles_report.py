@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from sidecar_lint.cluster import objects_in
 from sidecar_lint.loading import iter_documents, load_bytes
-from sidecar_lint.model import Evidence
+from sidecar_lint.model import Evidence, Role
 from sidecar_lint.pointers import format_pointer
 from sidecar_lint.workload import iter_workloads
 
@@ -76,6 +76,21 @@ def show_roles(inputs: Inputs, limits: Limits, as_json: bool) -> tuple[list[str]
                                 ],
                             }
                             for i in w.injections
+                        ]
+                        + [
+                            {
+                                "injector": f"sidecarset/{i.sidecarset.name}",
+                                "because": f"its selector matches ({i.sidecarset.origin})",
+                                "alreadyInjected": False,
+                                "native": any(c.role is Role.NATIVE_SIDECAR for c in i.containers),
+                                "nativeBecause": "the SidecarSet's initContainers entries with "
+                                "restartPolicy: Always are; its containers entries are not",
+                                "containers": [
+                                    {"list": c.list_key, "name": c.name, "role": c.role.value}
+                                    for c in i.containers
+                                ],
+                            }
+                            for i in w.sidecarsets
                         ],
                     }
                 )

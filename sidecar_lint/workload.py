@@ -28,6 +28,7 @@ from sidecar_lint.model import (
 )
 from sidecar_lint.pointers import get_at
 from sidecar_lint.roles import classify_containers
+from sidecar_lint.sidecarsets import match_sidecarsets
 
 _KNATIVE_FIELDS = frozenset(
     {"containerConcurrency", "timeoutSeconds", "responseStartTimeoutSeconds", "idleTimeoutSeconds"}
@@ -451,7 +452,9 @@ def iter_workloads(
             if entry.containers and not workload.containers:
                 continue
             if not entry.injects_sidecars:  # a SidecarSet's own template is no pod
-                workload = replace(workload, injections=predict(workload))
+                workload = replace(
+                    workload, injections=predict(workload), sidecarsets=match_sidecarsets(workload)
+                )
             yield workload
 
 

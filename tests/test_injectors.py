@@ -344,3 +344,30 @@ def test_the_readme_cluster_example_is_valid(tmp_path: Path) -> None:
     assert cluster.injector("istio").native_sidecars is True
     assert cluster.injector("dapr").resources == {}
     assert {ns.name for ns in cluster.namespaces} == {"batch", "payments"}
+
+
+def test_show_roles_lists_sidecarset_containers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sidecarset = {
+        "apiVersion": "apps.kruise.io/v1alpha1",
+        "kind": "SidecarSet",
+        "metadata": {"name": "log-agent"},
+        "spec": {
+            "selector": {"matchLabels": {"app": "web"}},
+            "containers": [{"name": "log-agent", "image": "fluent/fluent-bit:3.1"}],
+        },
+    }
+    (tmp_path / "sset.yaml").write_text(yaml.safe_dump(sidecarset))
+    (tmp_path / "job.yaml").write_text(job(labels={"app": "web"}))
+    (tmp_path / "other.yaml").write_text(job(labels={"app": "api"}))
+    monkeypatch.chdir(tmp_path)
+    assert main(["--show-roles", "--format", "json", "job.yaml", "other.yaml", "sset.yaml"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    by_file = {e["file"]: e["injected"] for e in report}
+    (injected,) = by_file["job.yaml"]
+    assert injected["injector"] == "sidecarset/log-agent"
+    assert injected["containers"] == [
+        {"list": "containers", "name": "log-agent", "role": "sidecar"}
+    ]
+    assert by_file["other.yaml"] == []

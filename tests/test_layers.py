@@ -84,6 +84,7 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
                 "sidecar_lint.cluster",
                 "sidecar_lint.injector_catalogue",
                 "sidecar_lint.injectors",
+                "sidecar_lint.sidecarsets",
                 "sidecar_lint.workload",
                 "sidecar_lint.jsonpath",
                 "sidecar_lint.roles",

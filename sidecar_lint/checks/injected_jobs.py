@@ -31,8 +31,9 @@ from sidecar_lint.roles import command_line
 @check("job_injected_sidecar")
 def job_injected_sidecar(workload: Workload, ctx: CheckContext) -> Iterator[Violation]:
     """One finding per injector whose regular-container sidecar would hold the pod open."""
-    if not workload.injections or not workload.runs_to_completion:
+    if not (workload.injections or workload.sidecarsets) or not workload.runs_to_completion:
         return
+    yield from _sidecarset_sidecars(workload)
     native_cluster = ctx.options.gate_enabled("SidecarContainers")
     commands = [command_line(c.spec) for c in workload.containers if c.role is not Role.INIT]
     for injection in workload.injections:
@@ -91,3 +92,37 @@ def _remedies(injection: Injection, native_cluster: bool) -> str:
         return "make the sidecar stop when the work is done"
     first, *rest = usable
     return first + "".join(f"; else {r}" for r in rest)
+
+
+#: Kruise's SidecarTerminator stops a sidecar that carries this env set to "true".
+_TERMINATOR_ENV = "KRUISE_TERMINATE_SIDECAR_WHEN_JOB_EXIT"
+
+
+def _sidecarset_sidecars(workload: Workload) -> Iterator[Violation]:
+    """A SidecarSet's regular containers in a pod that should complete (a warning)."""
+    metadata = (*workload.template_pointer, "metadata")
+    written = isinstance(get_at(workload.document.data, metadata), dict)
+    for injection in workload.sidecarsets:
+        facts = injection.sidecarset
+        for sidecar in injection.containers:
+            if sidecar.role is not Role.SIDECAR or _terminated(sidecar.spec):
+                continue
+            yield Violation(
+                f"{workload.ref.display()}: SidecarSet {facts.name} ({facts.origin}) selects "
+                f"this pod and injects '{sidecar.name}' as a regular container "
+                f"({facts.where('containers', sidecar.index)}), so the pod never completes; "
+                "move it to the SidecarSet's initContainers with restartPolicy: Always (a native "
+                "sidecar; the SidecarSet then needs updateStrategy.type: NotUpdate), or narrow "
+                "its selector so it does not select this pod",
+                pointer=metadata if written else workload.template_pointer,
+                target="key",
+                severity=Severity.WARNING,
+            )
+
+
+def _terminated(spec: object) -> bool:
+    env = spec.get("env") if isinstance(spec, dict) else None
+    return any(
+        isinstance(e, dict) and e.get("name") == _TERMINATOR_ENV and e.get("value") == "true"
+        for e in (env if isinstance(env, list) else [])
+    )
