@@ -209,6 +209,8 @@ class Config(BaseModel):
     cluster: ClusterConfig = Field(default_factory=ClusterConfig)
     #: Whether directories holding a kustomization are rendered before linting.
     render: Literal["auto", "never", "always"] | None = None
+    #: Seconds one render (kustomize, kubectl or helm) may take before it is a failed render.
+    render_timeout: float | None = Field(default=None, alias="renderTimeout", gt=0)
     fix: StrictBool | None = None
     unsafe_fixes: StrictBool | None = Field(default=None, alias="unsafeFixes")
     helm: HelmSettings = Field(default_factory=HelmSettings)

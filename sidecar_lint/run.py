@@ -440,7 +440,10 @@ def _lint_renders(
     cache_dir = None
     if request.use_cache:
         cache_dir = Path(request.cache_dir) if request.cache_dir else default_cache_dir()
-    reports = render_all(plan, linter_for, jobs, cache_dir, helm=_helm_options(request))
+    from sidecar_lint.rendering import DEFAULT_TIMEOUT
+
+    timeout = request.settings.loaded.config.render_timeout or DEFAULT_TIMEOUT
+    reports = render_all(plan, linter_for, jobs, cache_dir, timeout, _helm_options(request))
     return merge(reports, plan)
 
 

@@ -176,6 +176,29 @@ def test_a_named_file_is_linted_through_the_kustomization_that_reads_it(tree: Pa
     assert json.loads(proc.stdout)["summary"]["files"] == 1
 
 
+def test_a_render_that_takes_too_long_is_sl001_and_the_run_goes_on(tree: Path) -> None:
+    bin_dir = tree.parent / "bin"
+    bin_dir.mkdir()
+    slow = bin_dir / "kustomize"
+    slow.write_text("#!/bin/sh\nexec sleep 30\n")
+    slow.chmod(0o755)
+    (tree / ".sidecar-lint.yaml").write_text("renderTimeout: 0.5\n")
+    proc = run_cli(
+        "--no-cache",
+        "--format",
+        "json",
+        "overlays/prod",
+        "base/job.yaml",
+        cwd=tree,
+        env={"PATH": f"{bin_dir}:/usr/bin:/bin"},
+        timeout=60,
+    )
+    found = findings(proc)
+    failure = next(f for f in found if f["code"] == "SL001")
+    assert (failure["file"], failure["line"]) == ("overlays/prod/kustomization.yaml", 1)
+    assert failure["message"] == "cannot render overlays/prod: kustomize timed out after 0.5 s"
+
+
 def test_show_roles_shows_the_files_as_written(tree: Path) -> None:
     proc = run_cli("--isolated", "--show-roles", ".", cwd=tree, clean=True)
     assert "base/deployment.yaml:9: Deployment web (pod template: spec.template)" in proc.stdout
