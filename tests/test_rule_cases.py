@@ -36,7 +36,7 @@ from sidecar_lint.engine import Linter, RuleTuning
 from sidecar_lint.loading import DEFAULT_LIMITS, load_source
 from sidecar_lint.rule_catalogue import builtin_rules, select_rules
 from sidecar_lint.versions import KubeVersion
-from tests.conftest import RULE_FILES, lint, read_rule_file, rule_cases
+from tests.conftest import RULE_FILES, cluster_context, lint, read_rule_file, rule_cases
 
 CASES = rule_cases()
 
@@ -85,7 +85,8 @@ def fixed(code: str, case: dict[str, Any]) -> str:
         kubernetes_version=KubeVersion.parse(case.get("kubernetesVersion", "1.33"))
     )
     tuning = {code: RuleTuning(params=case["params"])} if "params" in case else None
-    linter = Linter(select_rules(builtin_rules(), [code]), options, tuning=tuning)
+    rules = select_rules(builtin_rules(), [code])
+    linter = Linter(rules, options, tuning=tuning, cluster=cluster_context(case.get("cluster")))
     loaded = load_source(SourceFile("test.yaml", textwrap.dedent(case["manifest"])))
     findings = linter.lint(loaded)
     before = replace(linter.summary)

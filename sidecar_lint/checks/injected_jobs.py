@@ -23,6 +23,7 @@ from collections.abc import Iterator
 
 from sidecar_lint.checks.registry import CheckContext, check
 from sidecar_lint.findings import Severity
+from sidecar_lint.fix_intents import FixIntent, SetEntry
 from sidecar_lint.model import Injection, Role, Violation, Workload
 from sidecar_lint.pointers import get_at
 from sidecar_lint.roles import command_line
@@ -75,12 +76,39 @@ def _violation(
         f"completes: the sidecar keeps running after the work is done and {subject} stays "
         f"active; {_remedies(injection, native_cluster)}"
     )
+    intent = _fix(workload, injection, native, native_cluster)
     if cause.pointer is not None:
-        return Violation(text, pointer=cause.pointer, target="key")
+        return Violation(text, pointer=cause.pointer, target="key", intent=intent)
     metadata = (*workload.template_pointer, "metadata")
     written = isinstance(get_at(workload.document.data, metadata), dict)
     pointer = metadata if written else workload.template_pointer
-    return Violation(text, pointer=pointer, target="key", severity=Severity.WARNING)
+    return Violation(text, pointer=pointer, target="key", severity=Severity.WARNING, intent=intent)
+
+
+def _fix(
+    workload: Workload, injection: Injection, native: bool, native_cluster: bool
+) -> FixIntent | None:
+    """The pod annotation that ends the problem: Vault's pre-populate-only, or native mode."""
+    injector = injection.injector
+    kinds = [r.kind for r in injector.job.remedies]
+    annotations = (*workload.template_pointer, "metadata", "annotations")
+    key, value = None, None
+    if "pre-populate" in kinds:
+        key = next(
+            (u.key for c in injector.containers for u in c.unless if "true" in u.values), None
+        )
+        value = "true"
+    elif "native" in kinds and native_cluster and not native and injector.native is not None:
+        first = next(iter(injector.native.annotations), None)
+        if first is not None and first.on:
+            key, value = first.key, first.on[0]
+    if key is None or value is None:
+        return None
+    return FixIntent(
+        "injector-annotation",
+        f'annotate the pod template with {key}: "{value}"',
+        SetEntry(annotations, key, value),
+    )
 
 
 def _remedies(injection: Injection, native_cluster: bool) -> str:
