@@ -604,3 +604,19 @@ def test_location_warnings_name_the_reports() -> None:
     (line,) = sarif.location_warnings([finding, finding], paths, "SARIF and the GitLab report")
     assert "'stdin' in SARIF and the GitLab report" in line
     assert sarif.location_warnings([], paths, "SARIF") == []
+
+
+def test_a_rendered_finding_lists_its_kustomizations_as_related_locations() -> None:
+    rule = find_rule(builtin_rules(), "SL101")
+    assert rule is not None
+    result = _run(("pod.yaml", POD), select=("SL101",))
+    renders = ("base/kustomization.yaml", "overlays/prod/kustomization.yaml")
+    result.findings = [replace(f, renders=renders) for f in result.findings]
+    log = assert_valid_sarif(_render(result, [rule]))
+    (res,) = log["runs"][0]["results"]
+    related = res["relatedLocations"]
+    assert [r["physicalLocation"]["artifactLocation"]["uri"] for r in related] == list(renders)
+    assert [r["id"] for r in related] == [0, 1]
+    assert related[1]["message"]["text"] == "rendered by overlays/prod/kustomization.yaml"
+    plain = assert_valid_sarif(_render(_run(("pod.yaml", POD), select=("SL101",)), [rule]))
+    assert "relatedLocations" not in plain["runs"][0]["results"][0]
