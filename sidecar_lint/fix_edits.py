@@ -15,6 +15,7 @@ scalar to rewrite, or a layout these edits do not know (a ``- - `` item).
 
 from __future__ import annotations
 
+import bisect
 import json
 import re
 from dataclasses import dataclass
@@ -94,8 +95,6 @@ class Lines:
 
     def position(self, offset: int) -> tuple[int, int]:
         """1-based line and column of ``offset``."""
-        import bisect
-
         line = bisect.bisect_right(self.starts, offset) - 1
         return line + 1, offset - self.starts[line] + 1
 
@@ -258,7 +257,7 @@ class _Editor:
         depth = len(op.mapping)
         while depth and not isinstance(self.data(op.mapping[:depth]), dict):
             parent = self.data(op.mapping[: depth - 1])
-            if not isinstance(parent, dict) or op.mapping[depth - 1] in parent:
+            if isinstance(parent, dict) and op.mapping[depth - 1] in parent:
                 raise Refused("a value where a mapping should be")
             depth -= 1
         existing = op.mapping[:depth]
@@ -445,12 +444,23 @@ class _Editor:
             raise Refused("only a string value under a string key moves")
         if op.target[: len(op.pointer) - 1] == op.pointer[:-1]:
             raise Refused("the target lies inside the source mapping")
+        if len(parent) == 1 and op.target[:-1] == op.pointer[:-2] and op.target[-1] not in (
+            self.data(op.target[:-1]) or {}
+        ):  # the lone entry's mapping just changes its name (annotations: → labels:)
+            return self.rename_key(RenameKey(op.pointer[:-1], str(op.target[-1])))
         if len(parent) > 1:
             removal = self.remove_entry(op.pointer[:-1], key)
         else:  # the mapping would be left empty: it goes with its key
             removal = self.remove_entry(op.pointer[:-2], op.pointer[-2])
         insertion = self.set_entry(SetEntry(op.target, key, value))
-        return [*removal, *insertion]
+        (cut,), (put,) = removal, insertion
+        if cut.start < put.start <= cut.end:  # after lines the move removes: before them
+            line = bisect.bisect_right(self.lines.starts, cut.start) - 1
+            if line == 0 or self.lines.starts[line] != cut.start:
+                raise Refused("an insertion inside the text the move removes")
+            end = self.lines.line_end(line - 1)
+            put = TextEdit(end, end, put.replacement)
+        return [cut, put]
 
     # ----------------------------------------------------------------- MoveItems
 

@@ -26,6 +26,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from sidecar_lint.checks.registry import CheckContext, check
+from sidecar_lint.fix_intents import FixIntent, MoveEntry
 from sidecar_lint.injectors import catalogue, decide, metadata_strings, pod_namespace
 from sidecar_lint.model import Violation, Workload
 from sidecar_lint.pointers import format_pointer
@@ -57,6 +58,7 @@ def ineffective_injector_key(workload: Workload, ctx: CheckContext) -> Iterator[
                     f"{format_pointer(template_meta)}.{section}",
                     pointer=("metadata", section, key),
                     target="key",
+                    intent=_move(("metadata", section, key), (*template_meta, section)),
                 )
         for switch in injector.switches:
             if switch.scope != "pod":
@@ -75,6 +77,11 @@ def ineffective_injector_key(workload: Workload, ctx: CheckContext) -> Iterator[
                     f"pod template's {switch.metadata}",
                     pointer=(*template_meta, other, switch.key),
                     target="key",
+                    intent=None
+                    if switch.key in pod[switch.metadata]
+                    else _move(
+                        (*template_meta, other, switch.key), (*template_meta, switch.metadata)
+                    ),
                 )
             if value is None:
                 continue
@@ -100,8 +107,22 @@ def ineffective_injector_key(workload: Workload, ctx: CheckContext) -> Iterator[
                     f"the pod template (sidecar.istio.io/inject is documented as a label)",
                     pointer=(*template_meta, switch.metadata, switch.key),
                     target="key",
+                    intent=None
+                    if switch.key in pod[other]
+                    else _move(
+                        (*template_meta, switch.metadata, switch.key), (*template_meta, other)
+                    ),
                 )
     yield from _pod_conflicts(workload, pod, namespace)
+
+
+def _move(pointer: tuple[Any, ...], target: tuple[Any, ...]) -> FixIntent:
+    """Move the key at ``pointer`` into the metadata mapping at ``target``, where it is read."""
+    return FixIntent(
+        "move-injector-key",
+        f"move {pointer[-1]} to {format_pointer(target)}",
+        MoveEntry(pointer, target),
+    )
 
 
 def _own_metadata(workload: Workload) -> dict[str, dict[str, str]]:
