@@ -444,8 +444,10 @@ class _Editor:
             raise Refused("only a string value under a string key moves")
         if op.target[: len(op.pointer) - 1] == op.pointer[:-1]:
             raise Refused("the target lies inside the source mapping")
-        if len(parent) == 1 and op.target[:-1] == op.pointer[:-2] and op.target[-1] not in (
-            self.data(op.target[:-1]) or {}
+        if (
+            len(parent) == 1
+            and op.target[:-1] == op.pointer[:-2]
+            and op.target[-1] not in (self.data(op.target[:-1]) or {})
         ):  # the lone entry's mapping just changes its name (annotations: → labels:)
             return self.rename_key(RenameKey(op.pointer[:-1], str(op.target[-1])))
         if len(parent) > 1:
