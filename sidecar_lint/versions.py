@@ -6,9 +6,11 @@ import re
 from dataclasses import dataclass
 from functools import total_ordering
 
-DEFAULT_KUBERNETES_VERSION = "1.33"
 #: The minors whose API field tables ship with the package.
 SUPPORTED_RANGE = ("1.25", "1.37")
+#: The newest minor the tables know: fields valid in current clusters are not called
+#: unknown by default. Older clusters pin theirs (``kubernetesVersion`` or the flag).
+DEFAULT_KUBERNETES_VERSION = SUPPORTED_RANGE[1]
 
 _VERSION = re.compile(r"^v?(\d+)\.(\d+)(?:\.\d+)?(?:[-+].*)?$")
 

@@ -204,16 +204,20 @@ def test_check_options_answer_for_the_target_cluster() -> None:
             "did you mean 'SidecarContainers'?",
         ),
         (
-            ["--feature-gates", "SidecarContainers=false"],
+            ["--kubernetes-version", "1.33", "--feature-gates", "SidecarContainers=false"],
             "--feature-gates: SidecarContainers cannot be turned off in Kubernetes 1.33: it is "
             "GA and locked to true from 1.33",
+        ),
+        (
+            ["--feature-gates", "SidecarContainers=false"],
+            "cannot be turned off in Kubernetes 1.37: it is GA and locked to true from 1.33",
         ),
         (
             ["--kubernetes-version", "1.36", "--feature-gates", "SidecarContainers=false"],
             "cannot be turned off in Kubernetes 1.36: it is GA and locked to true from 1.33",
         ),
         (
-            ["--feature-gates", "ContainerRestartRules=true"],
+            ["--kubernetes-version", "1.33", "--feature-gates", "ContainerRestartRules=true"],
             "--feature-gates: ContainerRestartRules does not exist in Kubernetes 1.33",
         ),
     ],
@@ -251,8 +255,16 @@ def test_the_flag_changes_findings(project: Path, capsys: pytest.CaptureFixture[
 def test_show_config_lists_the_effective_gates(
     project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    _, out, _ = run(capsys, "--isolated", "--show-config")
+    _, out, _ = run(capsys, "--isolated", "--show-config", "--kubernetes-version", "1.33")
     assert json.loads(out)["featureGates"] == {"SidecarContainers": True}
+    _, out, _ = run(capsys, "--isolated", "--show-config")  # the newest minor, by default
+    shown = json.loads(out)
+    assert shown["kubernetesVersion"] == "1.37"
+    assert shown["featureGates"] == {
+        "ContainerRestartRules": True,
+        "RestartAllContainersOnContainerExits": True,
+        "SidecarContainers": True,
+    }
     _, out, _ = run(
         capsys,
         "--isolated",
