@@ -15,6 +15,7 @@ container is unknown.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -57,10 +58,12 @@ def main_container_not_first(workload: Workload, ctx: CheckContext) -> Iterator[
             "metadata, which pods never see)"
         )
     name = main.name or "<main container>"
-    text += (
-        f"; move {main.label()} to the top of containers[], or add the annotation "
-        f"{DEFAULT_CONTAINER_ANNOTATION}: {name} to {target}"
-    )
+    text += f"; add the annotation {DEFAULT_CONTAINER_ANNOTATION}: {name} to {target}"
+    held = proxy_started_first(workload.annotations, first.spec)
+    if held is None:
+        text += f" (or move {main.label()} to the top of containers[])"
+    else:  # reordering would start the app before its proxy
+        text += f"; keep {first.label()} first: {held}"
     intent = None
     if main.name:
         intent = FixIntent(
@@ -73,6 +76,39 @@ def main_container_not_first(workload: Workload, ctx: CheckContext) -> Iterator[
             ),
         )
     yield Violation(text, pointer=first.pointer, container=first, intent=intent)
+
+
+#: ``holdApplicationUntilProxyStarts: true`` in Istio's per-pod proxy configuration.
+_ISTIO_HOLD = re.compile(r"""holdApplicationUntilProxyStarts["']?\s*:\s*["']?true\b""", re.I)
+ISTIO_PROXY_CONFIG = "proxy.istio.io/config"
+LINKERD_PROXY_AWAIT = "config.linkerd.io/proxy-await"
+#: Commands a proxy's postStart hook runs to hold the next containers until it is ready.
+_WAIT_HOOKS = (("pilot-agent", "wait"), ("linkerd-await",))
+
+
+def proxy_started_first(annotations: Mapping[str, Any], first: Mapping[str, Any]) -> str | None:
+    """Why containers[0] must stay first, when the pod relies on it starting before the app.
+
+    The kubelet starts regular containers in order and waits for each postStart
+    hook, so a proxy listed first with a hook that waits for it to be ready
+    holds the application back until it can serve (Istio's
+    ``holdApplicationUntilProxyStarts``, Linkerd's ``proxy-await``).
+    """
+    config = annotations.get(ISTIO_PROXY_CONFIG)
+    if isinstance(config, str) and _ISTIO_HOLD.search(config):
+        return f"{ISTIO_PROXY_CONFIG} sets holdApplicationUntilProxyStarts"
+    if str(annotations.get(LINKERD_PROXY_AWAIT, "")).lower() == "enabled":
+        return f"{LINKERD_PROXY_AWAIT} is enabled"
+    lifecycle = first.get("lifecycle")
+    hook = lifecycle.get("postStart") if isinstance(lifecycle, Mapping) else None
+    action = hook.get("exec") if isinstance(hook, Mapping) else None
+    command = action.get("command") if isinstance(action, Mapping) else None
+    if isinstance(command, list):
+        words = " ".join(str(part) for part in command)
+        for needed in _WAIT_HOOKS:
+            if all(word in words for word in needed):
+                return "its postStart hook holds the other containers until the proxy is ready"
+    return None
 
 
 def _object_annotation(workload: Workload) -> Any:
