@@ -89,6 +89,7 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
                 "sidecar_lint.jsonpath",
                 "sidecar_lint.roles",
                 "sidecar_lint.known_sidecars",
+                "sidecar_lint.deprecated_images",
                 "sidecar_lint.suppressions",
             }
         ),

@@ -27,6 +27,7 @@ def test_wheel_ships_rules_and_runs_from_site_packages(tmp_path: Path) -> None:
         assert f"sidecar_lint/_rules/{name}" in names
     assert "sidecar_lint/data/k8s_fields.json" in names
     assert "sidecar_lint/data/injectors.yaml" in names
+    assert "sidecar_lint/data/deprecated_images.yaml" in names
     assert not any(n.startswith("rules/") for n in names), "rules must not be a top-level package"
 
     target = tmp_path / "site"
