@@ -6,20 +6,26 @@
 
 Every case runs in its own process, ``--runs`` times (median reported), and
 reports wall time and peak RSS (the largest single process of the case, from
-``getrusage(RUSAGE_CHILDREN)`` of a fresh helper). The cases:
+``getrusage(RUSAGE_CHILDREN)`` of a fresh helper). The tries are interleaved
+(round after round, every case once per round), so that a shared machine's
+changing load falls alike on every case; bytecode is cached under ``--work``
+as an installed package has it. The cases:
 
 * ``pyyaml compose_all`` - libyaml (``CSafeLoader``) composing every document
   of every file: the floor for anything that keeps PyYAML's positions;
 * ``yaml-rs loads`` - the fastest parser installed (a Rust YAML 1.2 parser),
   plain data only: the physical floor;
-* ``sidecar-lint --jobs 1`` and ``--jobs auto`` without the cache;
+* ``sidecar-lint --jobs 1`` without the cache, with yaml-rs (if installed) and
+  as the default install reads (``SIDECAR_LINT_LOADER=python``), ``--jobs 2``
+  and ``--jobs auto``;
 * ``sidecar-lint --jobs 1`` with the reference loader (every node positioned);
 * a cold run that fills the cache and a warm re-run that reads it;
 * ``--fix --unsafe-fixes`` over a fresh copy of the corpus (at most twice a plain lint);
 * ``sidecar-lint`` on one small file (start-up, the pre-commit case);
 * ``checkov`` and ``yamllint`` when installed and asked for (``--others``).
 
-Generated corpora go to ``--work`` (default: a directory under the system
+At the end the measures the performance work aims at are printed beside
+their targets. Generated corpora go to ``--work`` (default: a directory under the system
 temp dir), never into the repository.
 """
 
@@ -111,23 +117,47 @@ class Case:
         return statistics.median(self.rss) / 1024 if self.rss else float("nan")
 
 
+#: The environment every case runs in: bytecode cached as an installed package has it
+#: (outside the repository), and no CI variable that would change what the tool prints.
+_BASE_ENV: dict[str, str] = {}
+
+
 def measure(case: Case, runs: int) -> None:
-    env = {**os.environ, **case.env}
+    """Run ``case`` ``runs`` times in a row (see :func:`measure_interleaved`)."""
     for _ in range(case.runs or runs):
-        for step in case.before:
-            subprocess.run(step, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        out = subprocess.run(
-            [sys.executable, "-c", _MEASURE, json.dumps([case.cmd, env])],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        got = json.loads(out.stdout)
-        if got["rc"] not in (0, 1):
-            case.note = f"exit {got['rc']}: {got['stderr'].strip().splitlines()[-1:]}"
-        case.walls.append(got["wall"])
-        case.cpus.append(got["cpu"])
-        case.rss.append(got["rss_kb"])
+        measure_once(case)
+
+
+def measure_once(case: Case) -> None:
+    env = {**os.environ, **_BASE_ENV, **case.env}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    for step in case.before:
+        subprocess.run(step, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    out = subprocess.run(
+        [sys.executable, "-c", _MEASURE, json.dumps([case.cmd, env])],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    got = json.loads(out.stdout)
+    if got["rc"] not in (0, 1):
+        case.note = f"exit {got['rc']}: {got['stderr'].strip().splitlines()[-1:]}"
+    case.walls.append(got["wall"])
+    case.cpus.append(got["cpu"])
+    case.rss.append(got["rss_kb"])
+
+
+def measure_interleaved(cases: list[Case], runs: int) -> None:
+    """Paired measurements: round after round, every case once per round.
+
+    On a shared machine the load changes from minute to minute; interleaving
+    gives each case the same conditions, so the ratios of the medians hold
+    even when the absolute times drift.
+    """
+    for round_ in range(max(runs, *(c.runs for c in cases))):
+        for case in cases:
+            if round_ < (case.runs or runs):
+                measure_once(case)
 
 
 def corpus_size(root: Path) -> tuple[int, int]:
@@ -201,6 +231,30 @@ def _load() -> str:
         return "n/a"
 
 
+def print_targets(by: dict[str, Case], floor: float) -> None:
+    """The measures the performance work aims at, beside their targets, from this run."""
+    default = by["sidecar-lint --jobs 1, default install (no yaml-rs)"].wall / floor
+    fast = by["sidecar-lint --jobs 1"].wall / floor
+    two = by["sidecar-lint --jobs 2"].wall / floor
+    auto = by["sidecar-lint --jobs auto"].wall
+    one = by["sidecar-lint --jobs 1"].wall
+    small = by["sidecar-lint one small file"].wall * 1000
+    linted = ("sidecar-lint --jobs 1", "sidecar-lint --jobs 1, default install (no yaml-rs)")
+    rss = max(by[name].peak_mb for name in linted)
+    rows = [
+        ("--jobs 1, default install / compose_all", f"{default:.2f} x", "<= 1.0 x", default <= 1),
+        ("--jobs 1, with yaml-rs / compose_all", f"{fast:.2f} x", "<= 1.0 x", fast <= 1),
+        ("--jobs 2 / compose_all", f"{two:.2f} x", "<= 0.6 x (two free cores)", two <= 0.6),
+        ("--jobs auto / --jobs 1", f"{auto / one:.2f} x", "<= 1.0 x", auto <= one * 1.02),
+        ("one small file, wall", f"{small:.0f} ms", "<= 150 ms", small <= 150),
+        ("peak RSS, --jobs 1", f"{rss:.0f} MB", "<= 150 MB", rss <= 150),
+    ]
+    print("| measure | this run | target | met |")
+    print("|---|---:|---|---|")
+    for name, got, target, met in rows:
+        print(f"| {name} | {got} | {target} | {'yes' if met else 'no'} |")
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.splitlines()[0])
     p.add_argument("--corpus", type=Path, help="lint this tree instead of a generated corpus")
@@ -214,6 +268,7 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
 
     args.work.mkdir(parents=True, exist_ok=True)
+    _BASE_ENV["PYTHONPYCACHEPREFIX"] = str(args.work / "pycache")
     corpus = args.corpus or ensure_corpus(args.work, args.mb, args.seed)
     files, total = corpus_size(corpus)
     cache_dir = args.work / "cache"
@@ -228,10 +283,16 @@ def main(argv: list[str] | None = None) -> int:
     cases += [
         Case("sidecar-lint --jobs 1", lint_cmd(str(corpus), "--jobs", "1", "--no-cache", *base)),
         Case(
+            "sidecar-lint --jobs 1, default install (no yaml-rs)",
+            lint_cmd(str(corpus), "--jobs", "1", "--no-cache", *base),
+            env={"SIDECAR_LINT_LOADER": "python"},
+        ),
+        Case(
             "sidecar-lint --jobs 1, reference loader",
             lint_cmd(str(corpus), "--jobs", "1", "--no-cache", *base),
             env={"SIDECAR_LINT_LOADER": "reference"},
         ),
+        Case("sidecar-lint --jobs 2", lint_cmd(str(corpus), "--jobs", "2", "--no-cache", *base)),
         Case("sidecar-lint --jobs auto", lint_cmd(str(corpus), "--no-cache", *base)),
         Case(
             "sidecar-lint, cold cache",
@@ -265,10 +326,17 @@ def main(argv: list[str] | None = None) -> int:
     print(f"machine: {machine()}")
     print(f"runs per case: {args.runs} (median)", flush=True)
     print(f"load average at start: {_load()}\n", flush=True)
+    # One untimed run first, so that every case finds the bytecode cached.
+    subprocess.run(
+        lint_cmd(str(small), "--no-cache", "-q"),
+        env={**os.environ, **_BASE_ENV},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    measure_interleaved(cases, args.runs)
     for case in cases:
-        measure(case, args.runs)
         line = (
-            f"  {case.name:<42} {case.wall:8.2f} s wall {case.cpu:8.2f} s cpu "
+            f"  {case.name:<52} {case.wall:8.2f} s wall {case.cpu:8.2f} s cpu "
             f"{case.peak_mb:6.0f} MB {case.note}"
         )
         print(line, flush=True)
@@ -297,6 +365,8 @@ def main(argv: list[str] | None = None) -> int:
     one = by["sidecar-lint one small file"].wall * 1000
     print(f"  one small file                    {one:.0f} ms")
     print(f"load average at end: {_load()}")
+    print()
+    print_targets(by, floor)
 
     scaling: list[dict[str, float]] = []
     if args.sizes:
@@ -307,8 +377,7 @@ def main(argv: list[str] | None = None) -> int:
             n, nbytes = corpus_size(tree)
             c1 = Case("compose", [sys.executable, "-c", _COMPOSE, str(tree)])
             c2 = Case("lint", lint_cmd(str(tree), "--jobs", "1", "--no-cache", *base))
-            measure(c1, args.runs)
-            measure(c2, args.runs)
+            measure_interleaved([c1, c2], args.runs)
             mb = nbytes / 1e6
             print(
                 f"| {mb:.0f} MB | {n} | {c1.wall:.2f} | {c2.wall:.2f} | "

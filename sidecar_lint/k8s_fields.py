@@ -18,9 +18,9 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any
+from typing import Any, NamedTuple
 
-__all__ = ["FieldInfo", "FieldTables"]
+__all__ = ["FieldInfo", "FieldTables", "TypeFields"]
 
 _DATA_FILE = "k8s_fields.json"
 _VERSION_RE = re.compile(r"^v?(\d+)\.(\d+)(?:\.\d+)?$")
@@ -44,6 +44,13 @@ class FieldInfo:
     shape: str
     since: str
     until: str | None
+
+
+class TypeFields(NamedTuple):
+    """One type's fields in one minor: the valid names, and every field it ever had."""
+
+    valid: frozenset[str]
+    table: Mapping[str, FieldInfo]
 
 
 @functools.lru_cache(maxsize=256)
@@ -83,6 +90,7 @@ class FieldTables:
         self._free_form = free_form
         self._gaps = gaps
         self._fields_cache: dict[tuple[str, str], frozenset[str]] = {}
+        self._views: dict[str, dict[str, TypeFields | None]] = {}
 
     @classmethod
     @functools.cache
@@ -157,6 +165,22 @@ class FieldTables:
                 self._fields_cache[type_name, minor] = cached
             self._fields_cache[type_name, version] = cached
         return cached
+
+    def by_type(self, version: str) -> Mapping[str, TypeFields | None]:
+        """Every type's fields for ``version`` (clamped), built once per minor: for a walk.
+
+        A typed type maps to its valid names (a frozenset) and its table; a
+        free-form type to None; an unknown type is absent.
+        """
+        minor = self.nearest_version(version)
+        view = self._views.get(minor)
+        if view is None:
+            built: dict[str, TypeFields | None] = dict.fromkeys(self._free_form)
+            for type_name, table in self._types.items():
+                built[type_name] = TypeFields(self.fields(type_name, minor), table)
+            view = self._views[minor] = built
+        self._views[version] = view
+        return view
 
     def exists_in(self, type_name: str, name: str, version: str) -> bool:
         """Whether ``name`` is valid on the type in ``version`` (clamped).

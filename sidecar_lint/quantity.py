@@ -137,6 +137,12 @@ def parse_quantity(text: str) -> decimal.Decimal:
     return result
 
 
+#: Quantities already decoded, by their text: a tree writes the same few ("100m", "128Mi")
+#: thousands of times. Decimals are immutable, so sharing them is safe.
+_DECODED: dict[str, decimal.Decimal] = {}
+_DECODED_MAX = 10_000
+
+
 def quantity_from_manifest(value: object) -> decimal.Decimal:
     """Convert a decoded YAML/JSON value to an exact quantity, as the API server would.
 
@@ -145,10 +151,15 @@ def quantity_from_manifest(value: object) -> decimal.Decimal:
     ``0.1`` means 0.1 and not its binary approximation. Anything else is rejected.
     """
     if isinstance(value, str):
+        known = _DECODED.get(value)
+        if known is not None:
+            return known
         stripped = value.strip(_GO_SPACE)
         result = _decode(stripped)
         if isinstance(result, _Failure):
             raise QuantityError(value, result.reason, result.hint or _suggest(stripped))
+        if len(_DECODED) < _DECODED_MAX:
+            _DECODED[value] = result
         return result
     if isinstance(value, bool):  # before int: bool is an int subclass
         rendered = "true" if value else "false"

@@ -32,6 +32,7 @@ def unknown_field(workload: Workload, ctx: CheckContext) -> Iterator[Violation]:
     """Walk the pod template along the API types and flag every key they lack."""
     tables = FieldTables.load()
     version = tables.nearest_version(str(ctx.options.kubernetes_version))
+    types = tables.by_type(version)  # per type: a frozenset of valid names, built once
     data = workload.document.data
     template = get_at(data, workload.template_pointer)
     template = template if isinstance(template, dict) else {}
@@ -46,22 +47,27 @@ def unknown_field(workload: Workload, ctx: CheckContext) -> Iterator[Violation]:
     containers = {c.pointer: c for c in workload.containers}
     extra = workload.kind.extra_spec_fields
     extra_container = workload.kind.extra_container_fields
-    stack = list(reversed(roots))
+    # Each entry carries the container its pointer lies in (the nearest container
+    # pointer among its prefixes), handed down from parent to child.
+    stack: list[tuple[Any, str, Pointer, ContainerView | None]] = [
+        (node, type_name, pointer, _owner(containers, pointer, True))
+        for node, type_name, pointer in reversed(roots)
+    ]
     while stack:
-        node, type_name, pointer = stack.pop()
-        if not isinstance(node, dict) or not tables.has_type(type_name):
+        node, type_name, pointer, owner = stack.pop()
+        if not isinstance(node, dict):
             continue
-        if tables.is_free_form(type_name):
-            continue
-        owner = containers.get(pointer) or _owner(containers, pointer)
-        valid = tables.fields(type_name, version)  # cached per type and minor
-        known = tables.table(type_name)
+        fields = types.get(type_name)
+        if fields is None:
+            continue  # a free-form type (any key goes) or one the tables do not know
+        valid, known = fields
+        in_container = owner is not None and pointer == owner.pointer
         for key, value in node.items():
             if not isinstance(key, str):
                 continue
             if type_name == "PodSpec" and key in extra:
                 continue
-            if owner is not None and pointer == owner.pointer and key in extra_container:
+            if in_container and key in extra_container:
                 continue
             child = (*pointer, key)
             if key not in valid:
@@ -77,15 +83,19 @@ def unknown_field(workload: Workload, ctx: CheckContext) -> Iterator[Violation]:
             info = known[key]
             if info.type_name is None:
                 continue
+            below = containers.get(child) or owner
             if info.shape == "object":
-                stack.append((value, info.type_name, child))
+                stack.append((value, info.type_name, child, below))
             elif info.shape == "list" and isinstance(value, list):
                 stack.extend(
-                    (item, info.type_name, (*child, i))
+                    (item, info.type_name, (*child, i), containers.get((*child, i)) or below)
                     for i, item in reversed(list(enumerate(value)))
                 )
             elif info.shape == "map" and isinstance(value, dict):
-                stack.extend((v, info.type_name, (*child, k)) for k, v in value.items())
+                stack.extend(
+                    (v, info.type_name, (*child, k), containers.get((*child, k)) or below)
+                    for k, v in value.items()
+                )
     yield from _duplicates(workload)
 
 
@@ -178,8 +188,14 @@ def _newer(since: str, version: str) -> bool:
     return a > b
 
 
-def _owner(containers: dict[Pointer, ContainerView], pointer: Pointer) -> ContainerView | None:
-    for i in range(len(pointer) - 1, 0, -1):
+def _owner(
+    containers: dict[Pointer, ContainerView], pointer: Pointer, itself: bool = False
+) -> ContainerView | None:
+    """The container ``pointer`` lies in: the nearest container among its prefixes.
+
+    ``itself`` counts ``pointer`` itself as one of them.
+    """
+    for i in range(len(pointer) - (0 if itself else 1), 0, -1):
         found = containers.get(pointer[:i])
         if found is not None:
             return found

@@ -244,11 +244,14 @@ def _compare(
         limit = limits.get(name)
         if limit is None:
             continue
+        overcommitted = not _overcommit_allowed(name) and request != limit
+        if not overcommitted and request <= limit:
+            continue  # the common case: nothing to say, so nothing to format
         shown_request = _shown(req.requests[name])
         assert isinstance(req.limits, dict)
         shown_limit = _shown(req.limits[name])
         where = f"{req.path}.{req.request_key}.{name}"
-        if not _overcommit_allowed(name) and request != limit:
+        if overcommitted:
             kind = "hugepages" if name.startswith("hugepages-") else "an extended resource"
             message = (
                 f"{subject}: {req.label}: {where} is {shown_request} but the limit is "
