@@ -108,7 +108,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         from sidecar_lint.roles_report import show_roles
 
         as_json = any(spec.format == "json" for spec in request.outputs)
-        lines, errors = show_roles(inputs, settings.limits, as_json)
+        as_markdown = any(spec.format == "markdown" for spec in request.outputs)
+        lines, errors = show_roles(inputs, settings.limits, as_json, as_markdown)
         out.write("".join(escape_surrogates(line) + "\n" for line in lines))
         for message in errors:
             say(err, message, "error")

@@ -71,6 +71,16 @@ class FixOptions:
 
 
 @dataclass(frozen=True)
+class PodDiagram:
+    """One pod drawn as a Mermaid flowchart (the text inside a ``mermaid`` fence)."""
+
+    path: str
+    line: int
+    title: str
+    mermaid: str
+
+
+@dataclass(frozen=True)
 class ReportContext:
     """What the run knows beyond its findings, for every reporter's ``render``."""
 
@@ -93,6 +103,8 @@ class ReportContext:
     changes: Changes | None = None
     #: GitHub annotations are among this run's outputs (Markdown then says what they left out).
     annotating: bool = False
+    #: Pods with findings, drawn (filled only when a Markdown report is asked for).
+    diagrams: tuple[PodDiagram, ...] = ()
     text: TextOptions = field(default_factory=TextOptions)
     fixes: FixOptions = field(default_factory=FixOptions)
 

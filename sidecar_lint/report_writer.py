@@ -17,6 +17,7 @@ from sidecar_lint import PROJECT_URL
 from sidecar_lint.output import cannot_write, escape_surrogates
 from sidecar_lint.report_context import (
     FixOptions,
+    PodDiagram,
     ReportContext,
     Repository,
     TextOptions,
@@ -52,6 +53,11 @@ class Reports:
 
             changes = pull_request_changes(os.environ, self.repository.paths)
         settings = self.request.settings
+        diagrams: tuple[PodDiagram, ...] = ()
+        if any(spec.format == "markdown" for spec in self.request.outputs):
+            from sidecar_lint.pod_diagrams import diagrams_for
+
+            diagrams = diagrams_for(self.run.result.findings, self.request)
         return ReportContext(
             repository=self.repository,
             kubernetes_version=str(settings.kubernetes_version),
@@ -64,6 +70,7 @@ class Reports:
             changes=changes,
             annotating=annotating,
             fixes=FixOptions(settings.unsafe_fixes, self.run.fixes.applied),
+            diagrams=diagrams,
         )
 
     def text_options(self, spec: OutputSpec) -> TextOptions:

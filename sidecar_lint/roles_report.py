@@ -23,14 +23,18 @@ if TYPE_CHECKING:
     from sidecar_lint.run import Inputs
 
 
-def show_roles(inputs: Inputs, limits: Limits, as_json: bool) -> tuple[list[str], list[str]]:
-    """The report's lines (JSON or text), and the inputs that could not be read."""
+def show_roles(
+    inputs: Inputs, limits: Limits, as_json: bool, as_markdown: bool = False
+) -> tuple[list[str], list[str]]:
+    """The report's lines (JSON, Markdown with a diagram per pod, or text), and unread inputs."""
     from sidecar_lint.cluster_scan import collect_objects
     from sidecar_lint.parallel import read_input
+    from sidecar_lint.pod_diagrams import flowchart
 
     objects = collect_objects(inputs.items, limits)
     errors: list[str] = []
     report: list[dict[str, Any]] = []
+    diagrams: list[str] = []
     for position, item in enumerate(inputs.items):
         raw = read_input(item)
         if isinstance(raw, str):
@@ -44,6 +48,8 @@ def show_roles(inputs: Inputs, limits: Limits, as_json: bool) -> tuple[list[str]
         for doc in iter_documents(loaded):
             for w in iter_workloads(doc, linter.kinds, linter.classifier, cluster):
                 span, _ = doc.locate(w.template_pointer)
+                if as_markdown:
+                    diagrams.append(flowchart(w))
                 report.append(
                     {
                         "file": doc.source.path,
@@ -96,6 +102,8 @@ def show_roles(inputs: Inputs, limits: Limits, as_json: bool) -> tuple[list[str]
                 )
     if as_json:
         return [json.dumps(report, indent=2)], errors
+    if as_markdown:
+        return _markdown(report, diagrams), errors
     lines: list[str] = []
     for entry in report:
         lines.append(
@@ -109,6 +117,21 @@ def show_roles(inputs: Inputs, limits: Limits, as_json: bool) -> tuple[list[str]
             lines.extend(f"  {'':<18} {'':<24}   - {_line(e)}" for e in c["evidence"])
         lines.extend(_injected_lines(entry["injected"]))
     return lines, errors
+
+
+def _markdown(report: list[dict[str, Any]], diagrams: list[str]) -> list[str]:
+    """Each pod as a heading, its containers as a list, and its Mermaid flowchart."""
+    lines = ["## sidecar-lint: container roles"]
+    for entry, diagram in zip(report, diagrams, strict=True):
+        lines += ["", f"### {entry['object']} ({entry['file']}:{entry['line']})", ""]
+        for c in entry["containers"]:
+            kind = f" ({c['sidecarKind']})" if c["sidecarKind"] else ""
+            reasons = "; ".join(c["reasons"])
+            lines.append(
+                f"- `{c['name']}`: {c['role']}{kind}" + (f" — {reasons}" if reasons else "")
+            )
+        lines += ["", "```mermaid", diagram.rstrip("\n"), "```"]
+    return lines
 
 
 def _because(doc: Document, cause: Cause) -> str:

@@ -122,6 +122,7 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
                 "sidecar_lint.parallel",
                 "sidecar_lint.run",
                 "sidecar_lint.roles_report",
+                "sidecar_lint.pod_diagrams",
                 "sidecar_lint.cluster_scan",
                 "sidecar_lint.shards",
                 "sidecar_lint.baseline",

@@ -11,7 +11,7 @@ import pytest
 from sidecar_lint.cli import main
 from sidecar_lint.document import ObjectRef, Span
 from sidecar_lint.findings import Finding, Severity, Suppression
-from sidecar_lint.report_context import ReportContext, Repository, blob_base
+from sidecar_lint.report_context import PodDiagram, ReportContext, Repository, blob_base
 from sidecar_lint.reporters import markdown
 from sidecar_lint.reporters.markdown import MAX_CHARS, escape
 from sidecar_lint.results import RuleInfo, RunResult, Summary
@@ -173,3 +173,28 @@ def test_suppressed_findings_are_counted_not_listed() -> None:
     assert "**No problems** in 2 files" in text
     assert "1 finding suppressed in source or by the baseline." in text
     assert "| error |" not in text
+
+
+def _with_diagrams(count: int) -> str:
+    finding = _finding(Severity.WARNING, code="SL301", container="fluent-bit")
+    result = RunResult(findings=[finding], summary=Summary(files=1, objects=1))
+    chart = 'flowchart LR\n  c0["web (main)"]\n  v0[("logs")]\n  c0 -- "/var/log" --> v0\n'
+    diagrams = tuple(
+        PodDiagram("deploy/web.yaml", i + 1, f"Pod shop/web-{i} <x>", chart) for i in range(count)
+    )
+    context = ReportContext(Repository(ROOT, ROOT), diagrams=diagrams)
+    return markdown.render(result, context)
+
+
+def test_flagged_pods_are_drawn_after_the_findings() -> None:
+    text = _with_diagrams(2)
+    assert text.index("### Findings") < text.index("### Pods")
+    assert text.count("```mermaid\nflowchart LR\n") == 2
+    assert "<details><summary>Pod shop/web-1 &lt;x&gt;</summary>" in text
+
+
+def test_no_more_than_max_diagrams_are_drawn_and_the_rest_counted() -> None:
+    text = _with_diagrams(markdown.MAX_DIAGRAMS + 3)
+    assert text.count("```mermaid") == markdown.MAX_DIAGRAMS
+    assert "_3 more pods not drawn._" in text
+    assert "### Pods" not in _render([])  # nothing flagged, nothing drawn

@@ -9,6 +9,7 @@ counted, not dropped silently.
 
 from __future__ import annotations
 
+import html
 import re
 from collections import Counter
 from collections.abc import Callable, Mapping
@@ -103,7 +104,42 @@ def render(result: RunResult, context: ReportContext) -> str:
         out += ["", *_rule_table(findings, rule_urls)]
         out += ["", "### Findings", ""]
         out += _finding_rows(findings, relpath, context.blob_url, budget=MAX_CHARS - _size(out))
+        out += _diagrams(context, budget=MAX_CHARS - _size(out))
     return "\n".join(out) + "\n"
+
+
+#: Pods drawn at most: a summary with more pictures than that is read as a table anyway.
+MAX_DIAGRAMS = 20
+
+
+def _diagrams(context: ReportContext, budget: int) -> list[str]:
+    """Each flagged pod as a Mermaid flowchart (GitHub draws it), folded, while room is left."""
+    rows: list[str] = []
+    shown = 0
+    for diagram in context.diagrams[:MAX_DIAGRAMS]:
+        block = [
+            "<details><summary>" + html.escape(diagram.title) + "</summary>",
+            "",
+            "```mermaid",
+            diagram.mermaid.rstrip("\n"),
+            "```",
+            "",
+            "</details>",
+        ]
+        if _size(rows) + _size(block) + 200 > budget:
+            break
+        rows += block
+        shown += 1
+    if not rows:
+        return []
+    head = ["", "### Pods", ""]
+    head.append(
+        "Containers by role, volumes and mounts; dashed: what a finding says is missing "
+        "(a mount, a Service that skips the proxy)."
+    )
+    left = len(context.diagrams) - shown
+    tail = ["", f"_{left} more pods not drawn._"] if left else []
+    return [*head, "", *rows, *tail]
 
 
 def _not_annotated(result: RunResult, context: ReportContext) -> str | None:
