@@ -32,11 +32,13 @@ DEFAULT_NAMESPACE = "default"
 _KIND_PATTERN = r"""kind["']?\s*:\s*["']?(?:Namespace|Service|SidecarSet)\b"""
 _KIND_BYTES = re.compile(_KIND_PATTERN.encode())
 _KIND_TEXT = re.compile(_KIND_PATTERN)
+_KIND_NO_SERVICE = re.compile(_KIND_PATTERN.replace("|Service|", "|").encode())
 
 
-def kind_mentions(raw: bytes) -> list[int]:
+def kind_mentions(raw: bytes, services: bool = True) -> list[int]:
     """Byte offsets where ``raw`` may name the kind of a Namespace, Service or SidecarSet."""
-    return [m.start() for m in _KIND_BYTES.finditer(raw)]
+    pattern = _KIND_BYTES if services else _KIND_NO_SERVICE
+    return [m.start() for m in pattern.finditer(raw)]
 
 
 def may_hold_cluster_objects(raw: bytes | str) -> bool:
@@ -226,18 +228,21 @@ class ClusterContext:
 
 
 def objects_in(
-    documents: Iterable[Document], line_offset: int = 0, start_line: int | None = None
+    documents: Iterable[Document],
+    line_offset: int = 0,
+    start_line: int | None = None,
+    services: bool = True,
 ) -> ClusterObjects:
     """The Namespaces, Services and SidecarSets among ``documents``.
 
     ``documents`` may be read from a stretch of a file: ``line_offset`` is the
     number of lines before it, and ``start_line`` the file line where its one
     document starts (so a Service, which needs no other position, costs no
-    positioning at all).
+    positioning at all). ``services=False`` leaves Services out.
     """
     at = _Positions(line_offset, start_line)
     namespaces: list[NamespaceFacts] = []
-    services: list[ServiceFacts] = []
+    found_services: list[ServiceFacts] = []
     sidecarsets: list[SidecarSetFacts] = []
     for doc in documents:
         if not doc.is_kubernetes_object:
@@ -246,11 +251,11 @@ def objects_in(
         group = ref.api_version.rpartition("/")[0]
         if ref.kind == "Namespace" and group == "" and ref.name:
             namespaces.append(_namespace(doc, ref.name, at))
-        elif ref.kind == "Service" and group == "" and ref.name:
-            services.append(_service(doc, ref.name, ref.namespace, at))
+        elif ref.kind == "Service" and group == "" and ref.name and services:
+            found_services.append(_service(doc, ref.name, ref.namespace, at))
         elif ref.kind == "SidecarSet" and group == "apps.kruise.io" and ref.name:
             sidecarsets.append(_sidecarset(doc, ref.name, at))
-    return ClusterObjects(tuple(namespaces), tuple(services), tuple(sidecarsets))
+    return ClusterObjects(tuple(namespaces), tuple(found_services), tuple(sidecarsets))
 
 
 @dataclass(frozen=True)

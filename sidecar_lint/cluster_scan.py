@@ -32,8 +32,13 @@ from sidecar_lint.loading import DEFAULT_LIMITS, Limits, load_bytes, load_source
 _EMPTY_LINE = re.compile(r"^\s*(?:#.*)?$|^---\s*(?:#.*)?$")
 
 
-def collect_objects(items: Sequence[Input], limits: Limits = DEFAULT_LIMITS) -> ClusterObjects:
+def collect_objects(
+    items: Sequence[Input], limits: Limits = DEFAULT_LIMITS, services: bool = True
+) -> ClusterObjects:
     """Every Namespace, Service and SidecarSet in the files ``items`` name, in input order.
+
+    ``services=False`` leaves Services out (no active rule reads them): most files hold
+    one, so they are most of this pass's work.
 
     A file that cannot be read or parsed contributes what it can; its
     problems are reported when it is linted, not here.
@@ -41,7 +46,7 @@ def collect_objects(items: Sequence[Input], limits: Limits = DEFAULT_LIMITS) -> 
     from sidecar_lint.parallel import read_input
 
     namespaces: list[NamespaceFacts] = []
-    services: list[ServiceFacts] = []
+    found_services: list[ServiceFacts] = []
     sidecarsets: list[SidecarSetFacts] = []
     sources: set[str] = set()
     for item in items:
@@ -53,26 +58,26 @@ def collect_objects(items: Sequence[Input], limits: Limits = DEFAULT_LIMITS) -> 
         sources.add(item.path)
         if len(raw) > limits.max_file_bytes:
             continue  # not linted either; the lint reports it
-        for found in _objects_of(item.path, raw, limits):
+        for found in _objects_of(item.path, raw, limits, services):
             namespaces += found.namespaces
-            services += found.services
+            found_services += found.services
             sidecarsets += found.sidecarsets
     return ClusterObjects(
-        tuple(namespaces), tuple(services), tuple(sidecarsets), frozenset(sources)
+        tuple(namespaces), tuple(found_services), tuple(sidecarsets), frozenset(sources)
     )
 
 
-def _objects_of(path: str, raw: bytes, limits: Limits) -> list[ClusterObjects]:
+def _objects_of(path: str, raw: bytes, limits: Limits, services: bool) -> list[ClusterObjects]:
     """The objects of one file, reading only the documents that mention a collected kind."""
-    mentions = kind_mentions(raw)
+    mentions = kind_mentions(raw, services)
     if not mentions:
         return []
     try:
         raw.decode("utf-8")
     except UnicodeDecodeError:  # UTF-16/32 (or broken): read the whole file the usual way
-        return [objects_in(load_bytes(path, raw, limits, fast=True).documents)]
+        return [objects_in(load_bytes(path, raw, limits, fast=True).documents, services=services)]
     if raw.startswith(b"\xef\xbb\xbf"):
-        return [objects_in(load_bytes(path, raw, limits, fast=True).documents)]
+        return [objects_in(load_bytes(path, raw, limits, fast=True).documents, services=services)]
     stretches: list[tuple[int, int]] = []
     for offset in mentions:
         if stretches and offset < stretches[-1][1]:
@@ -87,7 +92,8 @@ def _objects_of(path: str, raw: bytes, limits: Limits) -> list[ClusterObjects]:
         text = chunk.decode("utf-8")
         offset_lines = raw.count(b"\n", 0, start)
         loaded = load_source(SourceFile(path, text), limits, fast=True)
-        found.append(objects_in(loaded.documents, offset_lines, offset_lines + _first_line(text)))
+        start_line = offset_lines + _first_line(text)
+        found.append(objects_in(loaded.documents, offset_lines, start_line, services))
     return found
 
 

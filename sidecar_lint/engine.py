@@ -154,6 +154,11 @@ class Linter:
         matched = tuple(i for i, o in enumerate(self.overrides) if matches_any(path, o.globs))
         return self._plan(matched)
 
+    @property
+    def needs_services(self) -> bool:
+        """Whether a rule this linter may run reads the run's Services."""
+        return any(a.spec.needs_services for plan in self._plans.values() for a in plan["all"])
+
     def use_objects(self, objects: ClusterObjects) -> None:
         """Lint with the cluster objects a run collected from all its inputs."""
         self.cluster = ClusterContext(objects, self.cluster.settings)

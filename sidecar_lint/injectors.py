@@ -40,6 +40,20 @@ def _watched() -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(labels), frozenset(annotations)
 
 
+@cache
+def watched_keys() -> frozenset[str]:
+    """Every pod label or annotation key some injector reads (whatever the section)."""
+    labels, annotations = _watched()
+    return labels | annotations
+
+
+@cache
+def pod_keys(injector_id: str, section: str) -> frozenset[str]:
+    """The keys of one section of the pod's metadata that one injector reads."""
+    injector = next(i for i in catalogue() if i.id == injector_id)
+    return frozenset(injector.pod_keys(section))
+
+
 def predict(workload: Workload) -> tuple[Injection, ...]:
     """The injectors that act on ``workload``'s pods, in catalogue order."""
     cluster = workload.cluster

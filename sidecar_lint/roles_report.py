@@ -31,7 +31,7 @@ def show_roles(
     from sidecar_lint.parallel import read_input
     from sidecar_lint.pod_diagrams import flowchart
 
-    objects = collect_objects(inputs.items, limits)
+    objects = collect_objects(inputs.items, limits, services=False)
     errors: list[str] = []
     report: list[dict[str, Any]] = []
     diagrams: list[str] = []

@@ -399,14 +399,16 @@ def lint(
 def use_cluster_objects(inputs: Inputs, settings: Settings) -> None:
     """Collect the run's Namespaces, Services and SidecarSets before any file is linted.
 
-    Every profile's linter sees them, and every cached result is tied to them.
+    Every profile's linter sees them, and every cached result is tied to them. Services
+    are collected only when an active rule reads them.
     """
     from sidecar_lint.cluster_scan import collect_objects
 
     sources = list(inputs.items)
     if inputs.renders is not None:  # what renders read is linted through them, but counts here
         sources += [Input(path) for path in inputs.renders.object_sources()]
-    objects = collect_objects(sources, settings.limits)
+    services = any(profile.linter.needs_services for profile in inputs.profiles)
+    objects = collect_objects(sources, settings.limits, services)
     inputs.objects = objects
     digest = objects.digest()
     for profile in inputs.profiles:

@@ -299,3 +299,15 @@ def test_cached_results_are_tied_to_the_cluster_objects(
     second = _entries(cache)["job.yaml"]["context"]
     assert first and second and first != second
     capsys.readouterr()
+
+
+def test_services_are_collected_only_when_a_rule_reads_them(tmp_path: Path) -> None:
+    (tmp_path / "all.yaml").write_text(NAMESPACE + "---\n" + SERVICE, encoding="utf-8")
+    items = [Input(str(tmp_path / "all.yaml"))]
+    without = collect_objects(items, services=False)
+    assert [n.name for n in without.namespaces] == ["reports"] and without.services == ()
+    assert [s.name for s in collect_objects(items).services] == ["web"]
+    settings = resolve_settings(LoadedConfig(), FlagValues())
+    assert settings.linter().needs_services is True  # SL303 reads them
+    flags = FlagValues(ignore=("service-bypasses-proxy-sidecar",))
+    assert resolve_settings(LoadedConfig(), flags).linter().needs_services is False

@@ -27,7 +27,14 @@ from typing import Any
 
 from sidecar_lint.checks.registry import CheckContext, check
 from sidecar_lint.fix_intents import FixIntent, MoveEntry
-from sidecar_lint.injectors import catalogue, decide, metadata_strings, pod_namespace
+from sidecar_lint.injectors import (
+    catalogue,
+    decide,
+    metadata_strings,
+    pod_keys,
+    pod_namespace,
+    watched_keys,
+)
 from sidecar_lint.model import Violation, Workload
 from sidecar_lint.pointers import format_pointer
 
@@ -41,14 +48,15 @@ def ineffective_injector_key(workload: Workload, ctx: CheckContext) -> Iterator[
         return
     pod = {s: metadata_strings(workload.metadata, s) for s in ("labels", "annotations")}
     own = _own_metadata(workload)
-    if not (pod["labels"] or pod["annotations"] or own["labels"] or own["annotations"]):
+    watched = watched_keys()
+    if all(watched.isdisjoint(keys) for keys in (*pod.values(), *own.values())):
         return
     namespace = pod_namespace(workload)
     template_meta = (*workload.template_pointer, "metadata")
     reported: set[tuple[str, str]] = set()
     for injector in catalogue():
         for section in ("labels", "annotations"):
-            read = injector.pod_keys(section)
+            read = pod_keys(injector.id, section)
             for key in sorted(own[section].keys() & read - pod[section].keys()):
                 reported.add((section, key))
                 yield Violation(

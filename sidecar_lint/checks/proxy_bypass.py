@@ -49,7 +49,7 @@ class _Port:
         return f"{self.number} ('{self.name}')" if self.name else str(self.number)
 
 
-@check("service_bypasses_proxy_sidecar")
+@check("service_bypasses_proxy_sidecar", needs_services=True)
 def service_bypasses_proxy_sidecar(workload: Workload, ctx: CheckContext) -> Iterator[Violation]:
     """Flag each front proxy that no Service reaches while a Service reaches the app behind it."""
     mains = workload.mains

@@ -65,6 +65,9 @@ class CheckSpec:
     scope: Scope
     fn: CheckFn
     params: type[BaseModel] | None = None
+    #: Reads ``workload.cluster.objects.services``: the run collects the Services of all its
+    #: inputs only when an active rule's check says so (most files hold one; it costs a parse).
+    needs_services: bool = False
 
     def build_params(self, values: dict[str, Any]) -> Any:
         """Validate parameters against the check's model (a dict when it has none)."""
@@ -75,14 +78,20 @@ _REGISTRY: dict[str, CheckSpec] = {}
 
 
 def check(
-    name: str, scope: Scope = "workload", params: type[BaseModel] | None = None
+    name: str,
+    scope: Scope = "workload",
+    params: type[BaseModel] | None = None,
+    needs_services: bool = False,
 ) -> Callable[[CheckFn], CheckFn]:
-    """Register ``fn`` under ``name`` (the ``check:`` field of a rule file)."""
+    """Register ``fn`` under ``name`` (the ``check:`` field of a rule file).
+
+    ``needs_services``: the check reads the Services of the run (``workload.cluster``).
+    """
 
     def register(fn: CheckFn) -> CheckFn:
         if name in _REGISTRY and _REGISTRY[name].fn is not fn:
             raise ValueError(f"check {name!r} is registered twice")
-        _REGISTRY[name] = CheckSpec(name, scope, fn, params)
+        _REGISTRY[name] = CheckSpec(name, scope, fn, params, needs_services)
         return fn
 
     return register
