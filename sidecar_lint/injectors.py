@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from sidecar_lint.injector_catalogue import Injector
 
 
+@cache
 def catalogue() -> tuple[Injector, ...]:
     """The catalogue, loaded (and its module imported) by the first pod that needs it."""
     from sidecar_lint.injector_catalogue import catalogue as load
@@ -57,24 +58,27 @@ def pod_keys(injector_id: str, section: str) -> frozenset[str]:
 def predict(workload: Workload) -> tuple[Injection, ...]:
     """The injectors that act on ``workload``'s pods, in catalogue order."""
     cluster = workload.cluster
-    labels, annotations = (
-        metadata_strings(workload.metadata, "labels"),
-        metadata_strings(workload.metadata, "annotations"),
-    )
-    watched_labels, watched_annotations = _watched()
     namespace = cluster.namespace(workload.namespace) if _has_namespaces(cluster) else None
-    if (
-        namespace is None
-        and watched_labels.isdisjoint(labels)
-        and watched_annotations.isdisjoint(annotations)
-    ):
+    if namespace is None and not mentions_injector(workload.metadata):
         return ()
+    labels = metadata_strings(workload.metadata, "labels")
+    annotations = metadata_strings(workload.metadata, "annotations")
     found: list[Injection] = []
     for injector in catalogue():
         injection = _injection(workload, injector, labels, annotations, namespace)
         if injection is not None:
             found.append(injection)
     return tuple(found)
+
+
+def mentions_injector(metadata: Mapping[str, Any]) -> bool:
+    """Whether a label or annotation key of ``metadata`` is one some injector reads."""
+    watched = watched_keys()
+    for section in ("labels", "annotations"):
+        values = metadata.get(section)
+        if isinstance(values, dict) and not watched.isdisjoint(values):
+            return True
+    return False
 
 
 def _has_namespaces(cluster: ClusterContext) -> bool:

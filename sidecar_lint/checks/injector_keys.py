@@ -30,10 +30,10 @@ from sidecar_lint.fix_intents import FixIntent, MoveEntry
 from sidecar_lint.injectors import (
     catalogue,
     decide,
+    mentions_injector,
     metadata_strings,
     pod_keys,
     pod_namespace,
-    watched_keys,
 )
 from sidecar_lint.model import Violation, Workload
 from sidecar_lint.pointers import format_pointer
@@ -46,11 +46,14 @@ def ineffective_injector_key(workload: Workload, ctx: CheckContext) -> Iterator[
     """Every injector key of this pod (and of its workload's metadata) that has no effect."""
     if workload.kind.injects_sidecars:
         return
+    data = workload.document.data
+    own_raw = data.get("metadata") if workload.template_pointer and isinstance(data, dict) else None
+    if not mentions_injector(workload.metadata) and not (
+        isinstance(own_raw, dict) and mentions_injector(own_raw)
+    ):
+        return
     pod = {s: metadata_strings(workload.metadata, s) for s in ("labels", "annotations")}
     own = _own_metadata(workload)
-    watched = watched_keys()
-    if all(watched.isdisjoint(keys) for keys in (*pod.values(), *own.values())):
-        return
     namespace = pod_namespace(workload)
     template_meta = (*workload.template_pointer, "metadata")
     reported: set[tuple[str, str]] = set()
@@ -106,7 +109,11 @@ def ineffective_injector_key(workload: Workload, ctx: CheckContext) -> Iterator[
                     f"{injector.title} accepts ({accepted}); it {effect}",
                     pointer=(*template_meta, switch.metadata, switch.key),
                 )
-            elif verdict == "neutral" and not _namespace_enables(injector, workload, namespace):
+            elif (
+                verdict == "neutral"
+                and namespace is not None  # an unknown namespace may well enable it
+                and not _namespace_enables(injector, workload, namespace)
+            ):
                 label = f'{switch.key}: "{value}"'
                 yield Violation(
                     f"{workload.ref.display()}: the {switch.metadata[:-1]} {label} cannot turn "
